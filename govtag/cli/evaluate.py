@@ -1,0 +1,47 @@
+"""``govtag evaluate --gold FILE [--pred FILE] [--json OUT] [--backend B]``
+
+Scores predictions against a gold file with the metric of the labelling
+contract. Without ``--pred`` it runs the current tagger on the gold texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from govtag.cli.common import add_backend_option, add_config_option, write_atomically
+from govtag.config import load_config
+from govtag.evaluate import evaluate, format_table, read_annotated, result_to_annotated
+from govtag.ingest import load_text
+from govtag.pipeline import Pipeline
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("evaluate", help="score a tagger or a prediction file against gold",
+                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--gold", type=Path, required=True, help="gold JSON Lines file")
+    parser.add_argument("--pred", type=Path, help="predictions (gold format or govtag JSON Lines output)")
+    parser.add_argument("--json", type=Path, dest="json_out", help="write the scores as JSON here")
+    add_backend_option(parser)
+    add_config_option(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    gold = read_annotated(args.gold)
+    if args.pred:
+        pred = read_annotated(args.pred)
+        name = str(args.pred)
+    else:
+        pipeline = Pipeline(load_config(args.config), backend=args.backend)
+        results = pipeline.annotate_documents([load_text(doc.text, doc.id) for doc in gold])
+        pred = [result_to_annotated(r) for r in results]
+        name = pipeline.backend + (f" ({pipeline.model_version})" if pipeline.model_version else "")
+    report = evaluate(gold, pred)
+    report["gold"], report["system"] = str(args.gold), name
+    print(f"gold: {args.gold} ({len(gold)} documents)   system: {name}")
+    print(format_table(report))
+    if args.json_out:
+        write_atomically(args.json_out, json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    return 0

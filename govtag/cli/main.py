@@ -1,0 +1,38 @@
+"""``govtag``: the command-line entry point. Each sub-command lives in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from govtag import __version__
+from govtag.cli import annotate, evaluate, model, pretrain, serve, train
+from govtag.errors import GovtagError
+
+COMMANDS = (annotate, evaluate, train, pretrain, model, serve)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="govtag", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"govtag {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except GovtagError as exc:
+        print(f"govtag: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("govtag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The pipeline configuration (``configs/govtag.yaml``), validated.
+
+Relative paths in a config file are resolved against the folder that holds the
+file, so a config works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from govtag.errors import ConfigError
+
+CONFIG_ENV = "GOVTAG_CONFIG"
+DEFAULT_CONFIG_NAME = Path("configs") / "govtag.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SegmentationConfig(_Section):
+    max_chars: int = Field(300, ge=20, le=5000, description="longest segment before a forced split")
+
+
+class ModelConfig(_Section):
+    registry: Path = Field(Path("models"), description="folder that holds trained model versions")
+    name: str = Field("govtag-default", description="model name inside the registry")
+    version: str | None = Field(None, description="pin a version; None uses the registry's active one")
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = Field("cpu", description="torch device for inference")
+
+
+class GovtagConfig(_Section):
+    backend: Literal["rules", "model", "merged"] = "merged"
+    segmentation: SegmentationConfig = SegmentationConfig()
+    model: ModelConfig = ModelConfig()
+    source: Path | None = Field(None, exclude=True, description="the file this config came from")
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping; a clear ConfigError for a missing file or bad YAML."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def format_validation_error(path: Path | str, exc: ValidationError) -> str:
+    problems = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()
+    )
+    return f"{path}: {problems}"
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path | None:
+    """The config to use: an explicit path, then $GOVTAG_CONFIG, then ./configs/govtag.yaml."""
+    if explicit:
+        return Path(explicit)
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    candidate = Path.cwd() / DEFAULT_CONFIG_NAME
+    return candidate if candidate.is_file() else None
+
+
+def load_config(path: str | Path | None = None) -> GovtagConfig:
+    """Load and validate the pipeline config; defaults when no file is found."""
+    config_path = find_config_path(path)
+    if config_path is None:
+        config = GovtagConfig()
+        config.model.registry = config.model.registry.resolve()
+        return config
+    data = load_yaml(config_path)
+    try:
+        config = GovtagConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(config_path, exc)) from exc
+    base = config_path.resolve().parent
+    config.model.registry = _resolve(base, config.model.registry)
+    config.source = config_path.resolve()
+    return config

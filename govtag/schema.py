@@ -1,0 +1,185 @@
+"""The output schema: the same in the CLI, the service and the Python API.
+
+A :class:`DocumentResult` is built from a segmented document and a tagger's
+:class:`~govtag.types.Tagging` by :func:`build_result`; nothing else creates one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govtag import ENTITY_TYPES, LABELS
+from govtag.types import SegmentedDocument, Tagging
+
+Label = Literal["achievement", "problem", "plan", "other"]
+EntityType = Literal["ORG", "DOC_NO", "NUM", "POLICY"]
+Backend = Literal["rules", "model", "merged"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NormalizedValue(_Strict):
+    value: float
+    unit: str
+    approximate: bool = False
+
+
+class EntityOut(_Strict):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    type: EntityType
+    score: float = Field(ge=0.0, le=1.0)
+    source: Literal["rules", "model"]
+    normalized: NormalizedValue | None = None
+
+
+class SentenceOut(_Strict):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    label: Label
+    scores: dict[Label, float]
+    heading_path: list[str]
+    is_heading: bool
+
+
+class Indicator(_Strict):
+    """One row of the indicator table: a NUM entity with its value and context label."""
+
+    text: str
+    value: float
+    unit: str
+    approximate: bool
+    start: int
+    end: int
+    label: Label
+    sentence: str
+
+
+class Summary(_Strict):
+    labels: dict[Label, int]
+    entities: dict[EntityType, int]
+    indicators: list[Indicator]
+
+
+class DocumentResult(_Strict):
+    id: str
+    text: str | None = None
+    text_sha256: str
+    chars: int
+    backend: Backend
+    model_version: str | None = None
+    sentences: list[SentenceOut]
+    entities: list[EntityOut]
+    summary: Summary
+
+
+class OutputOptions(_Strict):
+    """What to keep in a result. Filters never change offsets."""
+
+    labels: list[Label] | None = None  # keep only sentences with these labels
+    entity_types: list[EntityType] | None = None  # keep only these entity types
+    include_text: bool = True  # False: only text_sha256 is returned
+
+
+def _label_of(scores: dict[str, float]) -> str:
+    return max(LABELS, key=lambda label: scores.get(label, 0.0))
+
+
+def build_result(
+    doc: SegmentedDocument,
+    tagging: Tagging,
+    backend: str,
+    model_version: str | None = None,
+    options: OutputOptions | None = None,
+) -> DocumentResult:
+    """Assemble the validated output for one document."""
+    options = options or OutputOptions()
+    text = doc.text
+    sentences: list[SentenceOut] = []
+    for index, (segment, scores) in enumerate(zip(doc.segments, tagging.sentence_scores, strict=True)):
+        sentences.append(
+            SentenceOut(
+                start=segment.start,
+                end=segment.end,
+                text=text[segment.start : segment.end],
+                label=_label_of(scores),
+                scores={label: round(float(scores.get(label, 0.0)), 4) for label in LABELS},
+                heading_path=doc.heading_path(index),
+                is_heading=segment.is_heading,
+            )
+        )
+    entities = [
+        EntityOut(
+            start=span.start,
+            end=span.end,
+            text=text[span.start : span.end],
+            type=span.type,
+            score=round(float(span.score), 4),
+            source=span.source,
+            normalized=(
+                NormalizedValue(
+                    value=span.normalized.value,
+                    unit=span.normalized.unit,
+                    approximate=span.normalized.approximate,
+                )
+                if span.normalized
+                else None
+            ),
+        )
+        for span in sorted(tagging.entities, key=lambda s: (s.start, s.end))
+    ]
+    if options.labels is not None:
+        sentences = [s for s in sentences if s.label in options.labels]
+    if options.entity_types is not None:
+        entities = [e for e in entities if e.type in options.entity_types]
+    return DocumentResult(
+        id=doc.document.id,
+        text=text if options.include_text else None,
+        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        chars=len(text),
+        backend=backend,
+        model_version=model_version,
+        sentences=sentences,
+        entities=entities,
+        summary=_summarize(sentences, entities),
+    )
+
+
+def _summarize(sentences: list[SentenceOut], entities: list[EntityOut]) -> Summary:
+    label_counts = Counter(s.label for s in sentences)
+    type_counts = Counter(e.type for e in entities)
+    indicators: list[Indicator] = []
+    sentence_index = 0
+    for entity in entities:
+        if entity.type != "NUM" or entity.normalized is None:
+            continue
+        while sentence_index < len(sentences) and sentences[sentence_index].end <= entity.start:
+            sentence_index += 1
+        sentence = sentences[sentence_index] if sentence_index < len(sentences) else None
+        if sentence is None or sentence.start > entity.start:
+            continue  # the sentence holding it was filtered out
+        indicators.append(
+            Indicator(
+                text=entity.text,
+                value=entity.normalized.value,
+                unit=entity.normalized.unit,
+                approximate=entity.normalized.approximate,
+                start=entity.start,
+                end=entity.end,
+                label=sentence.label,
+                sentence=sentence.text,
+            )
+        )
+    return Summary(
+        labels={label: label_counts.get(label, 0) for label in LABELS},
+        entities={etype: type_counts.get(etype, 0) for etype in ENTITY_TYPES},
+        indicators=indicators,
+    )

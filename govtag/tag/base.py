@@ -1,0 +1,36 @@
+"""The tagger interface that the rules, model and merged backends implement."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from govtag.types import SegmentedDocument, Tagging
+
+
+class Tagger(ABC):
+    """Labels every segment of a document and finds its entities.
+
+    Taggers work on batches so that a model backend can fill its batches across
+    documents (the service micro-batches requests through this method).
+    """
+
+    #: backend name reported in the output: ``rules``, ``model`` or ``merged``
+    name: str = ""
+
+    @property
+    def version(self) -> str | None:
+        """Model version, when the tagger has one."""
+        return None
+
+    def info(self) -> dict[str, Any]:
+        """What ``GET /v1/model`` and ``govtag model info`` report about this tagger."""
+        return {"backend": self.name, "version": self.version}
+
+    @abstractmethod
+    def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
+        """Return one :class:`Tagging` per document, in order."""
+
+    def tag(self, doc: SegmentedDocument) -> Tagging:
+        return self.tag_batch([doc])[0]
