@@ -35,10 +35,26 @@ class ModelConfig(_Section):
     device: str = Field("cpu", description="torch device for inference")
 
 
+EntitySource = Literal["rules", "model", "union"]
+
+
+class MergeConfig(_Section):
+    """How the merged backend combines rules and model."""
+
+    model_label_weight: float = Field(
+        0.8, ge=0.0, le=1.0, description="weight of the model's label probabilities (the rest: rules)"
+    )
+    entity_sources: dict[Literal["ORG", "DOC_NO", "NUM", "POLICY"], EntitySource] = Field(
+        default_factory=lambda: {"ORG": "model", "DOC_NO": "rules", "NUM": "rules", "POLICY": "rules"},
+        description="per type: take rules spans, model spans, or their union (rules first, longer wins)",
+    )
+
+
 class GovtagConfig(_Section):
     backend: Literal["rules", "model", "merged"] = "merged"
     segmentation: SegmentationConfig = SegmentationConfig()
     model: ModelConfig = ModelConfig()
+    merge: MergeConfig = MergeConfig()
     source: Path | None = Field(None, exclude=True, description="the file this config came from")
 
 

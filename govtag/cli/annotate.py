@@ -20,7 +20,7 @@ from tqdm import tqdm
 from govtag.cli.common import add_backend_option, add_config_option, write_atomically
 from govtag.config import load_config
 from govtag.errors import GovtagError, InputError
-from govtag.ingest import SUPPORTED_FORMATS, load_bytes, load_path
+from govtag.ingest import SUPPORTED_EXTENSIONS, SUPPORTED_FORMATS, load_bytes, load_path
 from govtag.pipeline import Pipeline
 from govtag.render import to_markdown
 from govtag.schema import DocumentResult, OutputOptions
@@ -51,7 +51,7 @@ class Source:
 
 
 def _is_supported(path: Path) -> bool:
-    return path.suffix.lower().lstrip(".") in SUPPORTED_FORMATS
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS
 
 
 def expand_sources(args: list[str]) -> Iterator[Source]:
@@ -80,7 +80,7 @@ def _load(source: Source) -> Document:
     if source.error:
         raise InputError(source.error)
     if source.path is None:
-        return load_bytes(sys.stdin.buffer.read(), doc_id="stdin")
+        return load_bytes(sys.stdin.buffer.read(), filename="stdin", doc_id="stdin")
     return load_path(source.path)
 
 

@@ -37,7 +37,7 @@ def create_taggers(config: GovtagConfig, backends: Iterable[str] = BACKENDS) -> 
         if "model" in wanted:
             taggers["model"] = model
         if "merged" in wanted:
-            taggers["merged"] = MergedTagger(rules, model)
+            taggers["merged"] = MergedTagger(rules, model, config.merge)
     return taggers
 
 

@@ -1,0 +1,54 @@
+"""``govtag train --config configs/train-default.yaml [--resume] [--reuse] [--no-activate]``
+
+Fine-tunes the multi-task model and writes a new version into the registry
+(safetensors weights, tokenizer, label maps, resolved config, data hashes and a
+model card). ``--reuse`` activates an existing version built from the same
+config and data instead of training again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from govtag.training.config import load_train_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("train", help="fine-tune the model and add it to the registry", description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", required=True, help="training config (YAML)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint of this run")
+    parser.add_argument("--reuse", action="store_true", help="reuse a registry version with the same build key")
+    parser.add_argument("--no-activate", action="store_true", help="do not make the new version active")
+    parser.add_argument("--weak-steps", type=int, help="override optim.weak_steps (phase A)")
+    parser.add_argument("--gold-steps", type=int, help="override optim.gold_steps (phase B)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from govtag.model.registry import ModelRegistry
+    from govtag.training.data import build_training_data
+    from govtag.training.trainer import build_key, check_config, find_cached, save_to_registry, train_model
+
+    config = load_train_config(args.config)
+    if args.weak_steps is not None:
+        config.optim.weak_steps = args.weak_steps
+    if args.gold_steps is not None:
+        config.optim.gold_steps = args.gold_steps
+    check_config(config)
+    registry = ModelRegistry(config.registry, config.name)
+    print(f"building training data for {config.name} ...", flush=True)
+    data = build_training_data(config)
+    print(json.dumps(data.counts(), ensure_ascii=False), flush=True)
+    if args.reuse:
+        cached = find_cached(registry, build_key(config, data.hashes))
+        if cached:
+            registry.activate(cached)
+            print(f"reusing {config.name} {cached} (same config and data); it is active")
+            return 0
+    result = train_model(config, resume=args.resume, data=data)
+    ref = save_to_registry(config, result, activate=not args.no_activate)
+    state = "active" if not args.no_activate else "not activated"
+    print(f"saved {ref.name} {ref.version} to {ref.path} ({state}) in {result.seconds:.0f} s")
+    return 0

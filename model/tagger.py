@@ -1,0 +1,66 @@
+"""The model backend: the fine-tuned network labels segments and finds entities."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from govtag.tag.base import Tagger
+from govtag.types import EntitySpan, SegmentedDocument, Tagging
+from govtag.model.artifact import load_predictor
+from govtag.model.predictor import Predictor
+from govtag.model.registry import ModelRef
+
+
+def context_of(doc: SegmentedDocument, index: int) -> str:
+    """The second input segment: the sentence's heading path, outermost first."""
+    return " > ".join(doc.heading_path(index))
+
+
+class ModelTagger(Tagger):
+    name = "model"
+
+    def __init__(self, predictor: Predictor, meta: dict[str, Any], card: dict[str, Any] | None = None) -> None:
+        self.predictor = predictor
+        self.meta = meta
+        self.card = card or {}
+
+    @classmethod
+    def load(cls, ref: ModelRef, device: str = "cpu", batch_size: int = 32) -> "ModelTagger":
+        predictor, meta = load_predictor(ref.path, device=device, batch_size=batch_size)
+        return cls(predictor, meta, ref.card())
+
+    @property
+    def version(self) -> str | None:
+        return self.meta.get("version")
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "backend": self.name,
+            "version": self.version,
+            "name": self.meta.get("name"),
+            "base": self.meta.get("base"),
+            "labels": self.meta.get("labels"),
+            "entity_tags": self.meta.get("tags"),
+            "metrics": self.card.get("metrics", {}),
+        }
+
+    def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
+        items = [
+            (doc.text[seg.start : seg.end], context_of(doc, i))
+            for doc in docs
+            for i, seg in enumerate(doc.segments)
+        ]
+        predictions = iter(self.predictor.predict(items))
+        taggings = []
+        for doc in docs:
+            scores, entities = [], []
+            for seg in doc.segments:
+                prediction = next(predictions)
+                scores.append(prediction.label_probs)
+                entities.extend(
+                    EntitySpan(seg.start + s, seg.start + e, etype, score, "model")
+                    for s, e, etype, score in prediction.spans
+                )
+            taggings.append(Tagging(scores, entities))
+        return taggings

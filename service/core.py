@@ -1,0 +1,201 @@
+"""The service object behind the routes: configuration, models, batcher, limits, metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from govtag.config import GovtagConfig, load_config
+from govtag.errors import InputError
+from govtag.ingest import load_bytes, load_text
+from govtag.schema import DocumentResult, OutputOptions, _summarize
+from govtag.service.batcher import MicroBatcher
+from govtag.service.errors import (
+    PayloadTooLarge,
+    ServiceError,
+    Timeout,
+    Unprocessable,
+    from_input_error,
+)
+from govtag.service.metrics import ServiceMetrics
+from govtag.service.models import ModelManager, TaggerFactory
+from govtag.service.schemas import AnnotateOptions
+from govtag.service.settings import ServiceSettings
+from govtag.tag import create_taggers
+from govtag.types import Document
+
+log = logging.getLogger("govtag.service")
+
+
+@dataclass
+class Job:
+    """One document of a request, ready to queue (or the error that stopped it)."""
+
+    document: Document | None
+    backend: str
+    output: OutputOptions
+    error: ServiceError | None = None
+
+
+def restrict(result: DocumentResult, output: OutputOptions) -> DocumentResult:
+    """Apply one request's output options to a full result (what ``build_result`` does with them)."""
+    if output == OutputOptions():
+        return result
+    sentences = result.sentences
+    entities = result.entities
+    if output.labels is not None:
+        sentences = [s for s in sentences if s.label in output.labels]
+    if output.entity_types is not None:
+        entities = [e for e in entities if e.type in output.entity_types]
+    return result.model_copy(
+        update={
+            "text": result.text if output.include_text else None,
+            "sentences": sentences,
+            "entities": entities,
+            "summary": _summarize(sentences, entities),
+        }
+    )
+
+
+def load_pipeline_config(settings: ServiceSettings) -> GovtagConfig:
+    config = load_config(settings.pipeline_config)
+    if settings.model_registry is not None:
+        config.model.registry = settings.model_registry.resolve()
+    return config
+
+
+class GovtagService:
+    def __init__(self, settings: ServiceSettings, tagger_factory: TaggerFactory = create_taggers) -> None:
+        self.settings = settings
+        self.config = load_pipeline_config(settings)
+        self.default_backend = settings.default_backend or self.config.backend
+        self.backends = settings.resolved_backends(self.config.backend)
+        if self.default_backend not in self.backends:
+            self.backends.append(self.default_backend)
+        self.metrics = ServiceMetrics()
+        self.models = ModelManager(
+            self.config,
+            self.backends,
+            self.default_backend,
+            self.metrics,
+            tagger_factory=tagger_factory,
+            retry_after_s=settings.retry_after_s,
+        )
+        self.batcher: MicroBatcher | None = None
+        self._load_task: asyncio.Task[None] | None = None
+        self.started_at = time.time()
+
+    # --- lifecycle ---------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the batcher and load the models in the background (/readyz says when they are warm)."""
+        self.batcher = MicroBatcher(
+            self.models,
+            self.settings.batching,
+            self.metrics,
+            threads=self.settings.inference_threads,
+            retry_after_s=self.settings.retry_after_s,
+        )
+        self._load_task = asyncio.create_task(self.models.load_initial(), name="load-models")
+
+    async def stop(self) -> None:
+        if self._load_task is not None and not self._load_task.done():
+            self._load_task.cancel()
+        if self.batcher is not None:
+            await self.batcher.close()
+
+    # --- input -------------------------------------------------------------
+
+    def check_length(self, chars: int, what: str = "text") -> None:
+        limit = self.settings.limits.max_text_chars
+        if chars > limit:
+            raise PayloadTooLarge(f"{what} has {chars} characters; the limit is {limit}", code="text_too_long")
+
+    def from_text(self, text: str, doc_id: str | None) -> Document:
+        self.check_length(len(text))
+        try:
+            return load_text(text, doc_id or "doc")
+        except InputError as exc:
+            raise from_input_error(exc) from exc
+
+    async def from_upload(
+        self, data: bytes, filename: str | None, doc_id: str | None, content_type: str | None
+    ) -> Document:
+        limit = self.settings.limits.max_upload_bytes
+        if len(data) > limit:
+            raise PayloadTooLarge(f"the file has {len(data)} bytes; the limit is {limit}", code="file_too_large")
+        try:
+            document = await asyncio.to_thread(load_bytes, data, filename, doc_id, content_type)
+        except InputError as exc:
+            raise from_input_error(exc) from exc
+        except Exception as exc:  # a reader choking on a malformed file is the file's fault
+            log.warning("cannot read upload %r: %s: %s", filename, type(exc).__name__, exc)
+            raise Unprocessable(
+                f"{filename or 'the upload'}: the file could not be read (damaged or not what its type says)",
+                code="unreadable_file",
+            ) from exc
+        self.check_length(len(document.text), what=f"{filename or 'the upload'} (as text)")
+        return document
+
+    def resolve(self, options: AnnotateOptions | None) -> tuple[str, OutputOptions]:
+        """The backend and output options of a request; 422/503 at once when the backend cannot answer."""
+        options = options or AnnotateOptions()
+        backend = options.backend or self.default_backend
+        self.models.pipeline_for(backend)
+        return backend, options.output_options()
+
+    # --- annotation --------------------------------------------------------
+
+    async def annotate(self, jobs: list[Job]) -> list[DocumentResult | ServiceError]:
+        """Queue every valid job (all or none), wait for all within the request timeout."""
+        assert self.batcher is not None, "the service is not started"
+        deadline = time.perf_counter() + self.settings.request_timeout_s
+        by_backend: dict[str, list[int]] = {}
+        for index, job in enumerate(jobs):
+            if job.error is None:
+                by_backend.setdefault(job.backend, []).append(index)
+            else:
+                self.metrics.documents.labels(job.backend, "invalid").inc()
+        futures: dict[int, asyncio.Future[DocumentResult]] = {}
+        try:
+            for backend, indexes in by_backend.items():
+                queued = self.batcher.submit(backend, [jobs[i].document for i in indexes])  # type: ignore[misc]
+                futures.update(zip(indexes, queued, strict=True))
+        except ServiceError:
+            for future in futures.values():
+                future.cancel()
+            raise
+        if futures:
+            done, pending = await asyncio.wait(
+                futures.values(), timeout=max(0.0, deadline - time.perf_counter())
+            )
+            if pending:
+                for future in futures.values():
+                    future.cancel()  # unstarted documents leave the queue
+                self.metrics.rejected.labels("timeout").inc()
+                raise Timeout(
+                    f"annotation did not finish within {self.settings.request_timeout_s:g} s", code="timeout"
+                )
+        outcomes: list[DocumentResult | ServiceError] = []
+        for index, job in enumerate(jobs):
+            if job.error is not None:
+                outcomes.append(job.error)
+                continue
+            exc = futures[index].exception()
+            if exc is None:
+                outcomes.append(restrict(futures[index].result(), job.output))
+            else:
+                outcomes.append(self._as_service_error(exc, job))
+        return outcomes
+
+    @staticmethod
+    def _as_service_error(exc: BaseException, job: Job) -> ServiceError:
+        if isinstance(exc, ServiceError):
+            return exc
+        if isinstance(exc, InputError):
+            return from_input_error(exc)
+        doc_id = job.document.id if job.document else "?"
+        log.error("annotating %r failed", doc_id, exc_info=exc)
+        return ServiceError("internal error while annotating this document", status_code=500)

@@ -1,0 +1,220 @@
+"""``POST /v1/annotate`` (JSON or a file upload) and ``POST /v1/annotate/batch``."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from govtag.schema import DocumentResult
+from govtag.service.core import Job
+from govtag.service.deps import ServiceDep
+from govtag.service.errors import (
+    BadRequest,
+    ServiceError,
+    Unprocessable,
+    UnsupportedMediaType,
+    describe_validation_errors,
+)
+from govtag.service.schemas import (
+    AnnotateOptions,
+    AnnotateRequest,
+    BatchFailure,
+    BatchRequest,
+    BatchResponse,
+    BatchSlotError,
+    BatchSuccess,
+    ErrorResponse,
+)
+from govtag.service.spacy_export import to_docbin_bytes, to_spacy_doc
+
+router = APIRouter(prefix="/v1", tags=["annotate"])
+
+DOCBIN_MEDIA_TYPE = "application/x-spacy-docbin"
+_UPLOAD_FIELDS = {"file", "id", "options"}
+
+
+class OutputFormat(str, Enum):
+    json = "json"
+    spacy = "spacy"
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in {
+        400: "malformed JSON or multipart body",
+        413: "text, file or request over the configured limits",
+        415: "unsupported content type or file type",
+        422: "invalid request, unknown option, empty or undecodable document",
+        429: "queue full; retry after the Retry-After seconds",
+        503: "the backend's model is not loaded",
+        504: "the request timed out",
+    }.items()
+}
+
+_REF = "#/components/schemas/{model}"
+_ANNOTATE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": _REF.format(model="AnnotateRequest")}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "txt (UTF-8/GBK), html, docx or pdf"},
+                        "id": {"type": "string", "maxLength": 200, "description": "document id"},
+                        "options": {"type": "string", "description": "AnnotateOptions as a JSON string"},
+                    },
+                    "additionalProperties": False,
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/annotate",
+    response_model=DocumentResult,
+    summary="Annotate one report (JSON text or a file upload)",
+    responses={
+        **_ERRORS,
+        200: {
+            "description": "the result; with format=spacy a spaCy DocBin holding one Doc",
+            "content": {DOCBIN_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
+    openapi_extra=_ANNOTATE_BODY,
+)
+async def annotate(
+    request: Request,
+    service: ServiceDep,
+    format: Annotated[OutputFormat, Query(description="json: the result; spacy: a spaCy DocBin")] = OutputFormat.json,
+) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "multipart/form-data":
+        document_source, options = await _read_upload(request)
+    elif media_type in ("application/json", "") or media_type.endswith("+json"):
+        body = await _read_json(request, AnnotateRequest)
+        document_source, options = body, body.options
+    else:
+        raise UnsupportedMediaType(
+            f"unsupported content type {media_type!r}: send application/json or multipart/form-data",
+            code="unsupported_media_type",
+        )
+    backend, output = service.resolve(options)
+    if isinstance(document_source, AnnotateRequest):
+        document = service.from_text(document_source.text, document_source.id)
+    else:
+        upload, doc_id = document_source
+        data = await upload.read(service.settings.limits.max_upload_bytes + 1)
+        document = await service.from_upload(data, upload.filename, doc_id, upload.content_type)
+    (outcome,) = await service.annotate([Job(document, backend, output)])
+    if isinstance(outcome, ServiceError):
+        raise outcome
+    if format is OutputFormat.spacy:
+        doc = to_spacy_doc(outcome, text=document.text)
+        return Response(
+            to_docbin_bytes([doc]),
+            media_type=DOCBIN_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{_safe_name(document.id)}.spacy"'},
+        )
+    return JSONResponse(outcome.model_dump(mode="json"))
+
+
+@router.post(
+    "/annotate/batch",
+    response_model=BatchResponse,
+    summary="Annotate many reports; a failing document is reported in its slot",
+    responses=_ERRORS,
+)
+async def annotate_batch(body: BatchRequest, service: ServiceDep) -> BatchResponse:
+    limit = service.settings.limits.max_batch_documents
+    if len(body.documents) > limit:
+        raise ServiceError(
+            f"{len(body.documents)} documents in one batch; the limit is {limit}",
+            status_code=413,
+            code="too_many_documents",
+        )
+    service.metrics.batch_size.labels("all", "request").observe(len(body.documents))
+    jobs: list[Job] = []
+    for item in body.documents:
+        options = item.options or body.options
+        backend = (options.backend if options else None) or service.default_backend
+        try:
+            backend, output = service.resolve(options)
+            jobs.append(Job(service.from_text(item.text, item.id), backend, output))
+        except ServiceError as exc:
+            jobs.append(Job(None, backend, (options or AnnotateOptions()).output_options(), exc))
+    outcomes = await service.annotate(jobs)
+    slots: list[BatchSuccess | BatchFailure] = []
+    for outcome in outcomes:
+        if isinstance(outcome, ServiceError):
+            slots.append(
+                BatchFailure(
+                    error=BatchSlotError(
+                        code=outcome.code, message=outcome.message, status=outcome.status_code, details=outcome.details
+                    )
+                )
+            )
+        else:
+            slots.append(BatchSuccess(result=outcome))
+    failed = sum(1 for slot in slots if not slot.ok)
+    return BatchResponse(results=slots, succeeded=len(slots) - failed, failed=failed)
+
+
+async def _read_json(request: Request, model: type[AnnotateRequest]) -> AnnotateRequest:
+    body = await request.body()
+    if not body.strip():
+        raise Unprocessable("the request body is empty; send {\"text\": ...}", code="empty_body")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        if any(err.get("type") == "json_invalid" for err in errors):
+            raise BadRequest("request body is not valid JSON", code="malformed_json") from None
+        message, details = describe_validation_errors(errors)
+        raise Unprocessable(message, details=details) from None
+
+
+async def _read_upload(request: Request) -> tuple[tuple[UploadFile, str | None], AnnotateOptions | None]:
+    form = await request.form(max_files=1, max_fields=len(_UPLOAD_FIELDS), max_part_size=64 * 1024)
+    unknown = sorted(set(form.keys()) - _UPLOAD_FIELDS)
+    if unknown:
+        raise Unprocessable(
+            f"unknown form field(s) {', '.join(map(repr, unknown))}; expected file, id, options", code="unknown_field"
+        )
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise Unprocessable("a multipart upload needs a 'file' part holding the report", code="missing_file")
+    doc_id = form.get("id")
+    if doc_id is not None and (not isinstance(doc_id, str) or len(doc_id) > 200):
+        raise Unprocessable("id must be a string of at most 200 characters", code="invalid_request")
+    raw_options = form.get("options")
+    options = None
+    if raw_options is not None:
+        if not isinstance(raw_options, str):
+            raise Unprocessable("options must be a JSON object in a text field", code="invalid_request")
+        try:
+            options = AnnotateOptions.model_validate_json(raw_options or "{}")
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            if any(err.get("type") == "json_invalid" for err in errors):
+                raise BadRequest("the options field is not valid JSON", code="malformed_json") from None
+            message, details = describe_validation_errors(
+                [{**err, "loc": ("options", *err.get("loc", ()))} for err in errors]
+            )
+            raise Unprocessable(message, details=details) from None
+    return (upload, doc_id or None), options
+
+
+def _safe_name(name: str) -> str:
+    cleaned = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in name)
+    return cleaned.strip("._") or "document"
+

@@ -1,0 +1,110 @@
+"""Request and response bodies of the HTTP API (results use :class:`govtag.schema.DocumentResult`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from govtag.schema import Backend, DocumentResult, EntityType, Label, OutputOptions
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AnnotateOptions(_Strict):
+    """What to compute and what to return. Unknown keys are rejected (422)."""
+
+    labels: list[Label] | None = Field(None, description="keep only sentences with these labels")
+    entity_types: list[EntityType] | None = Field(None, description="keep only these entity types")
+    include_text: bool = Field(True, description="false: return only text_sha256, not the text")
+    backend: Backend | None = Field(None, description="rules, model or merged; default: the server's")
+
+    def output_options(self) -> OutputOptions:
+        return OutputOptions(labels=self.labels, entity_types=self.entity_types, include_text=self.include_text)
+
+
+class AnnotateRequest(_Strict):
+    text: str = Field(description="the report; every offset in the result indexes this string as sent")
+    id: str | None = Field(None, max_length=200, description="document id echoed in the result")
+    options: AnnotateOptions | None = None
+
+
+class BatchRequest(_Strict):
+    documents: list[AnnotateRequest] = Field(min_length=1, description="annotated in order")
+    options: AnnotateOptions | None = Field(
+        None, description="defaults for every document; a document's own options replace them"
+    )
+
+
+class ErrorDetail(_Strict):
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorResponse(_Strict):
+    error: ErrorDetail
+
+
+class BatchSlotError(ErrorDetail):
+    status: int = Field(description="the HTTP status this error would have as a single request")
+
+
+class BatchSuccess(_Strict):
+    ok: Literal[True] = True
+    result: DocumentResult
+
+
+class BatchFailure(_Strict):
+    ok: Literal[False] = False
+    error: BatchSlotError
+
+
+BatchSlot = Annotated[BatchSuccess | BatchFailure, Field(discriminator="ok")]
+
+
+class BatchResponse(_Strict):
+    results: list[BatchSlot]
+    succeeded: int
+    failed: int
+
+
+class ModelInfo(_Strict):
+    ready: bool = Field(description="every configured backend is loaded and warm")
+    loading: bool
+    rules_only: bool = Field(description="true when this server runs without a model")
+    message: str
+    default_backend: Backend
+    backends: list[Backend] = Field(description="backends this server is configured to serve")
+    loaded_backends: list[Backend]
+    model_version: str | None
+    model: dict[str, Any] | None = Field(description="the model tagger's info(): version, base, labels, metrics")
+    taggers: dict[str, dict[str, Any]] = Field(description="info() of each loaded backend")
+    registry: str | None = None
+    registry_active_version: str | None = None
+    registry_versions: list[str] = []
+    error: str | None = None
+    generation: int | None = None
+    loaded_at: datetime | None = None
+
+
+class ReloadResponse(_Strict):
+    reloaded: bool
+    previous_version: str | None
+    model_version: str | None
+    backends: list[Backend]
+    generation: int
+
+
+class Health(_Strict):
+    status: Literal["ok"]
+
+
+class Readiness(_Strict):
+    status: Literal["ready", "loading", "unavailable"]
+    model_version: str | None = None
+    backends: dict[str, bool]
+    error: ErrorDetail | None = None

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set everything up on a fresh machine: .venv/ with all dependencies, Chromium for the
+# browser test, and the default model (trained once, then reused while config and data
+# are unchanged). Run from anywhere: bash setup.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+# torch first, pinned to the local CPU wheel: anything else pulls CUDA packages.
+.venv/bin/pip install --quiet torch==2.13.0
+.venv/bin/pip install --quiet -e ".[test]"
+
+# Debian's Chromium drives the web-page test (no browser download is possible here).
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing; install Debian's chromium package for the browser test" >&2
+  fi
+fi
+
+# The default model: reused when the registry already has one built from the same config and data.
+.venv/bin/govtag train --config configs/train-default.yaml --reuse

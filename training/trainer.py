@@ -1,0 +1,395 @@
+"""Fine-tune the multi-task network and write a versioned model folder.
+
+Deterministic for a fixed seed (same data order, same initialisation, torch's
+deterministic algorithms), resumable from the last checkpoint in ``work_dir``,
+and cached: a run whose config and data hash match an existing registry
+version can reuse it instead of training again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from govtag import LABELS
+from govtag.errors import ConfigError, ModelNotFoundError
+from govtag.model.artifact import load_tokenizer, save_model
+from govtag.model.encoding import IGNORE, EncodingSettings
+from govtag.model.network import BIO_TAGS, GovtagNetwork
+from govtag.model.predictor import Predictor, collate
+from govtag.model.registry import MODEL_META, ModelRef, ModelRegistry
+from govtag.training.card import write_model_card
+from govtag.training.config import TrainConfig
+from govtag.training.data import TrainingData, build_training_data, encode_examples
+
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class TrainResult:
+    predictor: Predictor
+    meta: dict[str, Any]
+    data: TrainingData
+    seconds: float
+    phase_a_weights: dict[str, torch.Tensor]
+
+
+def build_key(config: TrainConfig, data_hashes: dict[str, str]) -> str:
+    """Identifies a training run: the resolved config (minus where it is stored) and the data."""
+    payload = config.model_dump(mode="json", exclude={"registry", "work_dir", "source", "threads", "checkpoint_every"})
+    blob = json.dumps({"config": payload, "data": data_hashes}, sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def _check_base(config: TrainConfig) -> None:
+    base = config.base_model
+    looks_like_path = base.startswith((".", "/", "~")) or Path(base).exists()
+    if looks_like_path and not Path(base).expanduser().exists():
+        raise ModelNotFoundError(
+            f"base model not found: {base} (from base_model in {config.source}). Point base_model at a "
+            f"local model folder (e.g. ../../shared/models/govbert-mini-zh, relative to the config) or a hub id."
+        )
+
+
+def _load_network(config: TrainConfig) -> GovtagNetwork:
+    _check_base(config)
+    try:
+        return GovtagNetwork.from_base(config.base_model, random_init=config.random_init, dropout=config.optim.dropout)
+    except OSError as exc:
+        raise ModelNotFoundError(
+            f"cannot load the base model {config.base_model!r}: {exc}. Set base_model in {config.source} "
+            f"to a local folder or to a hub id available on this machine."
+        ) from exc
+
+
+def _schedule(step: int, total: int, warmup: int) -> float:
+    if step < warmup:
+        return (step + 1) / max(1, warmup)
+    return max(0.0, 1.0 - (step - warmup) / max(1, total - warmup))
+
+
+def _loss(network: GovtagNetwork, batch: dict[str, torch.Tensor], entity_loss_weight: float) -> torch.Tensor:
+    sentence_logits, tag_logits = network(
+        batch["input_ids"], batch["attention_mask"], batch["sentence_mask"], batch["token_type_ids"]
+    )
+    labels = batch["label"]
+    has_label = labels != IGNORE
+    loss = torch.zeros((), dtype=sentence_logits.dtype)
+    if has_label.any():
+        per = F.cross_entropy(sentence_logits[has_label], labels[has_label], reduction="none")
+        loss = loss + (per * batch["label_weight"][has_label]).sum() / has_label.sum()
+    tags = batch["tag_ids"]
+    token_mask = tags != IGNORE
+    if token_mask.any():
+        per_token = F.cross_entropy(
+            tag_logits.reshape(-1, len(BIO_TAGS)), tags.reshape(-1).clamp(min=0), reduction="none"
+        ).reshape(tags.shape)
+        weights = batch["entity_weight"].unsqueeze(1).expand_as(per_token) * token_mask
+        loss = loss + entity_loss_weight * (per_token * weights).sum() / token_mask.sum()
+    return loss
+
+
+@dataclass
+class _Row:
+    input_ids: list[int]
+    token_type_ids: list[int]
+    sentence_mask: list[int]
+    tag_ids: list[int]
+
+
+def _collate_rows(dataset, indices: list[int], pad_id: int) -> dict[str, torch.Tensor]:
+    rows = dataset[indices]
+    windows = [
+        _Row(*fields)
+        for fields in zip(rows["input_ids"], rows["token_type_ids"], rows["sentence_mask"], rows["tag_ids"])
+    ]
+    batch = collate(windows, pad_id, with_targets=True)
+    batch["label"] = torch.tensor(rows["label"], dtype=torch.long)
+    batch["label_weight"] = torch.tensor(rows["label_weight"], dtype=torch.float32)
+    batch["entity_weight"] = torch.tensor(rows["entity_weight"], dtype=torch.float32)
+    return batch
+
+
+def _bucketed(indices: list[int], lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffle, sort by length within pools of 50 batches, then shuffle the batches (less padding)."""
+    indices = list(indices)
+    rng.shuffle(indices)
+    pool = batch_size * 50
+    batches = []
+    for begin in range(0, len(indices), pool):
+        chunk = sorted(indices[begin : begin + pool], key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+@dataclass
+class _Phase:
+    """One training phase: which windows it draws from, for how many steps."""
+
+    name: str
+    main: list[int]  # windows seen every epoch
+    replay: list[int]  # windows sampled to make up ``replay_ratio`` of each epoch
+    steps: int
+    replay_ratio: float = 0.0
+
+    def batch_plan(self, lengths: list[int], batch_size: int, seed: int):
+        """Endless, deterministic sequence of batches (lists of window indices)."""
+        epoch = 0
+        while True:
+            rng = random.Random(f"{seed}-{self.name}-{epoch}")
+            indices = list(self.main)
+            if self.replay and self.replay_ratio:
+                extra = int(len(self.main) * self.replay_ratio / (1 - self.replay_ratio))
+                indices += rng.sample(self.replay, min(extra, len(self.replay)))
+            yield from _bucketed(indices, lengths, batch_size, rng)
+            epoch += 1
+
+
+def _run_phase(
+    network: GovtagNetwork,
+    dataset,
+    lengths: list[int],
+    phase: _Phase,
+    config: TrainConfig,
+    pad_id: int,
+    checkpoint_path: Path | None,
+    start_step: int = 0,
+    optimizer_state: dict | None = None,
+    show_progress: bool = True,
+) -> list[float]:
+    if phase.steps == 0 or not phase.main:
+        return []
+    optim = config.optim
+    head = [p for n, p in network.named_parameters() if not n.startswith("encoder.")]
+    encoder = [p for n, p in network.named_parameters() if n.startswith("encoder.")]
+    optimizer = torch.optim.AdamW(
+        [{"params": encoder, "lr": optim.lr}, {"params": head, "lr": optim.head_lr}],
+        weight_decay=optim.weight_decay,
+    )
+    if optimizer_state:
+        optimizer.load_state_dict(optimizer_state)
+    base_lrs = [optim.lr, optim.head_lr]
+    warmup = int(phase.steps * optim.warmup_ratio)
+    plan = phase.batch_plan(lengths, optim.batch_size, config.seed)
+    for _ in range(start_step):
+        next(plan)
+    network.train()
+    losses: list[float] = []
+    progress = tqdm(total=phase.steps, initial=start_step, desc=f"phase {phase.name}", unit="step",
+                    disable=not show_progress)
+    for step in range(start_step, phase.steps):
+        batch = _collate_rows(dataset, next(plan), pad_id)
+        factor = _schedule(step, phase.steps, warmup)
+        for group, base_lr in zip(optimizer.param_groups, base_lrs):
+            group["lr"] = base_lr * factor
+        loss = _loss(network, batch, optim.entity_loss_weight)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(network.parameters(), optim.grad_clip)
+        optimizer.step()
+        losses.append(loss.item())
+        progress.update(1)
+        progress.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
+        done = step + 1
+        if checkpoint_path and done % config.checkpoint_every == 0 and done < phase.steps:
+            _save_checkpoint(checkpoint_path, network, optimizer, phase.name, done)
+    progress.close()
+    network.eval()
+    return losses
+
+
+def fit_temperature(predictor: Predictor, examples) -> float:
+    """Temperature scaling of the sentence head on held-out gold sentences (lowest NLL on a grid)."""
+    labelled = [e for e in examples if e.label]
+    if not labelled:
+        return 1.0
+    logits, _ = predictor.logits([(e.text, e.context) for e in labelled])
+    logits_arr = np.stack(logits)
+    targets = np.array([LABELS.index(e.label) for e in labelled])
+    best, best_nll = 1.0, math.inf
+    for t in np.arange(0.5, 4.01, 0.1):
+        scaled = logits_arr / t
+        scaled -= scaled.max(1, keepdims=True)
+        logp = scaled - np.log(np.exp(scaled).sum(1, keepdims=True))
+        nll = -logp[np.arange(len(targets)), targets].mean()
+        if nll < best_nll:
+            best, best_nll = float(t), nll
+    return round(best, 2)
+
+
+def holdout_metrics(predictor: Predictor, examples) -> dict[str, Any]:
+    """Sentence accuracy, expected calibration error and entity P/R/F1 on the held-out gold sentences."""
+    labelled = [e for e in examples if e.label]
+    if not labelled:
+        return {}
+    predictions = predictor.predict([(e.text, e.context) for e in labelled])
+    correct, confidences, hits = 0, [], []
+    tp = n_pred = n_gold = 0
+    for example, prediction in zip(labelled, predictions):
+        label = max(prediction.label_probs, key=prediction.label_probs.get)
+        correct += label == example.label
+        confidences.append(prediction.label_probs[label])
+        hits.append(label == example.label)
+        gold = set(map(tuple, example.entities or []))
+        pred = {(s, e, t) for s, e, t, _ in prediction.spans}
+        tp, n_pred, n_gold = tp + len(gold & pred), n_pred + len(pred), n_gold + len(gold)
+    bins = np.linspace(0, 1, 11)
+    conf, hit = np.array(confidences), np.array(hits, dtype=float)
+    ece = sum(
+        abs(conf[m].mean() - hit[m].mean()) * m.mean()
+        for lo, hi in zip(bins[:-1], bins[1:])
+        if (m := (conf > lo) & (conf <= hi)).any()
+    )
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    return {
+        "sentences": len(labelled),
+        "sentence_accuracy": round(correct / len(labelled), 4),
+        "expected_calibration_error": round(float(ece), 4),
+        "entity_precision": round(p, 4),
+        "entity_recall": round(r, 4),
+        "entity_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+    }
+
+
+def train_model(
+    config: TrainConfig,
+    exclude_gold: tuple[str, ...] = (),
+    resume: bool = False,
+    show_progress: bool = True,
+    data: TrainingData | None = None,
+    phase_a_state: dict[str, torch.Tensor] | None = None,
+) -> TrainResult:
+    """Train in memory; the caller decides whether to save (``govtag train``) or only evaluate (LORO).
+
+    ``phase_a_state`` skips phase A by starting from its weights (phase A never sees
+    a gold report, so leave-one-report-out folds can share it).
+    """
+    started = time.time()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    seed_everything(config.seed)
+    network = _load_network(config)
+    tokenizer = load_tokenizer(config.base_model)
+    data = data or build_training_data(config, exclude_gold)
+    settings = EncodingSettings(config.max_length, config.context_tokens, config.stride)
+    dataset = encode_examples(data.train, tokenizer, settings)
+    lengths = [len(ids) for ids in dataset["input_ids"]]
+    sources = dataset["source"]
+    gold = [i for i, source in enumerate(sources) if source == "gold"]
+    other = [i for i, source in enumerate(sources) if source != "gold"]
+    phase_a = _Phase("A", other, [], config.optim.weak_steps)
+    phase_b = _Phase("B", gold, other, config.optim.gold_steps, config.optim.replay_ratio)
+
+    key = build_key(config, data.hashes)
+    run_dir = config.work_dir / f"{config.name}-{key}"
+    checkpoint_path = run_dir / CHECKPOINT
+    resume_state = torch.load(checkpoint_path, weights_only=False) if resume and checkpoint_path.is_file() else None
+    if resume_state and show_progress:
+        print(f"resuming from {checkpoint_path}: phase {resume_state['phase']}, step {resume_state['step']}")
+
+    losses: list[float] = []
+    if phase_a_state is not None:
+        network.load_state_dict(phase_a_state)
+    elif resume_state and resume_state["phase"] == "B":
+        pass  # phase A finished before the checkpoint
+    else:
+        start, opt_state = 0, None
+        if resume_state:
+            network.load_state_dict(resume_state["network"])
+            start, opt_state = resume_state["step"], resume_state["optimizer"]
+        losses += _run_phase(network, dataset, lengths, phase_a, config, tokenizer.pad_token_id,
+                             checkpoint_path, start, opt_state, show_progress)
+        _save_checkpoint(checkpoint_path, network, None, "B", 0)
+    phase_a_weights = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    start, opt_state = 0, None
+    if resume_state and resume_state["phase"] == "B" and phase_a_state is None:
+        network.load_state_dict(resume_state["network"])
+        start, opt_state = resume_state["step"], resume_state["optimizer"]
+    losses += _run_phase(network, dataset, lengths, phase_b, config, tokenizer.pad_token_id,
+                         checkpoint_path, start, opt_state, show_progress)
+
+    predictor = Predictor(network, tokenizer, settings, 1.0, batch_size=64)
+    predictor.temperature = fit_temperature(predictor, data.holdout)
+    meta = {
+        "name": config.name,
+        "base": config.base_model,
+        "random_init": config.random_init,
+        "labels": list(LABELS),
+        "tags": list(BIO_TAGS),
+        "encoding": {"max_length": settings.max_length, "context_tokens": settings.context_tokens,
+                     "stride": settings.stride},
+        "temperature": predictor.temperature,
+        "build_key": key,
+        "steps": {"A": phase_a.steps if phase_a_state is None else 0, "B": phase_b.steps},
+        "final_loss": round(float(np.mean(losses[-50:])), 4) if losses else None,
+        "data_hashes": data.hashes,
+        "data_counts": data.counts(),
+        "gold_ids": data.gold_ids,
+        "seed": config.seed,
+    }
+    return TrainResult(predictor, meta, data, time.time() - started, phase_a_weights)
+
+
+def _save_checkpoint(path: Path, network: GovtagNetwork, optimizer, phase: str, step: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save(
+        {
+            "network": network.state_dict(),
+            "optimizer": optimizer.state_dict() if optimizer else None,
+            "phase": phase,
+            "step": step,
+        },
+        tmp,
+    )
+    tmp.replace(path)
+
+
+def find_cached(registry: ModelRegistry, key: str) -> str | None:
+    """A complete registry version built from the same config and data."""
+    for version in reversed(registry.versions()):
+        meta = json.loads((registry.folder / version / MODEL_META).read_text(encoding="utf-8"))
+        if meta.get("build_key") == key:
+            return version
+    return None
+
+
+def save_to_registry(config: TrainConfig, result: TrainResult, activate: bool = True) -> ModelRef:
+    """Write the trained model as a new registry version, with its model card."""
+    registry = ModelRegistry(config.registry, config.name)
+    version, folder = registry.new_version(result.meta["build_key"][:8])
+    metrics = {"holdout": holdout_metrics(result.predictor, result.data.holdout)}
+    meta = {**result.meta, "version": version, "train_seconds": round(result.seconds, 1)}
+    (folder / "config.yaml").write_text(
+        json.dumps(config.model_dump(mode="json", exclude={"source"}), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    write_model_card(folder, meta, metrics)
+    save_model(folder, result.predictor.network, result.predictor.tokenizer, meta)
+    if activate:
+        registry.activate(version)
+    return registry.get(version)
+
+
+def check_config(config: TrainConfig) -> None:
+    if not config.data.gold and not config.data.corpus and not config.data.ner_root:
+        raise ConfigError(f"{config.source}: no training data (data.gold, data.corpus or data.ner_root)")
