@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from govtag.config import GovtagConfig, load_config
-from govtag.errors import InputError
+from govtag.errors import ConfigError, InputError
 from govtag.ingest import load_bytes, load_text
 from govtag.schema import DocumentResult, OutputOptions, _summarize
 from govtag.service.batcher import MicroBatcher
@@ -73,7 +73,10 @@ class GovtagService:
         self.default_backend = settings.default_backend or self.config.backend
         self.backends = settings.resolved_backends(self.config.backend)
         if self.default_backend not in self.backends:
-            self.backends.append(self.default_backend)
+            raise ConfigError(
+                f"the default backend {self.default_backend!r} (from {self.config.source or 'the pipeline config'}) "
+                f"is not among the served backends {self.backends}; set default_backend or backends"
+            )
         self.metrics = ServiceMetrics()
         self.models = ModelManager(
             self.config,

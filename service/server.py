@@ -18,6 +18,9 @@ def serve(settings_file: str | Path | None = None, host: str | None = None, port
     from govtag.service.app import create_app
 
     settings = load_settings(settings_file, host=host, port=port)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = settings.log_level.upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)  # also for libraries that lower their own loggers' levels
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)

@@ -14,7 +14,7 @@ from govtag.types import Document, SegmentedDocument
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds" / "gold.jsonl"
-SHARED_GOLD = Path("/work/shared/data/gold/gold.jsonl")
+SHARED_GOLD = ROOT.parent / "shared" / "data" / "gold" / "gold.jsonl"
 MACRO_F1_FLOOR = 0.80
 
 

@@ -173,7 +173,7 @@ def _run_phase(
     pad_id: int,
     checkpoint_path: Path | None,
     start_step: int = 0,
-    optimizer_state: dict | None = None,
+    optimizer_state: dict | None = None,  # a checkpoint to resume from
     show_progress: bool = True,
 ) -> list[float]:
     if phase.steps == 0 or not phase.main:
@@ -186,7 +186,8 @@ def _run_phase(
         weight_decay=optim.weight_decay,
     )
     if optimizer_state:
-        optimizer.load_state_dict(optimizer_state)
+        optimizer.load_state_dict(optimizer_state["optimizer"])
+        torch.set_rng_state(optimizer_state["torch_rng"])
     base_lrs = [optim.lr, optim.head_lr]
     warmup = int(phase.steps * optim.warmup_ratio)
     plan = phase.batch_plan(lengths, optim.batch_size, config.seed)
@@ -316,7 +317,7 @@ def train_model(
         start, opt_state = 0, None
         if resume_state:
             network.load_state_dict(resume_state["network"])
-            start, opt_state = resume_state["step"], resume_state["optimizer"]
+            start, opt_state = resume_state["step"], resume_state
         losses += _run_phase(network, dataset, lengths, phase_a, config, tokenizer.pad_token_id,
                              checkpoint_path, start, opt_state, show_progress)
         _save_checkpoint(checkpoint_path, network, None, "B", 0)
@@ -324,7 +325,7 @@ def train_model(
     start, opt_state = 0, None
     if resume_state and resume_state["phase"] == "B" and phase_a_state is None:
         network.load_state_dict(resume_state["network"])
-        start, opt_state = resume_state["step"], resume_state["optimizer"]
+        start, opt_state = resume_state["step"], resume_state
     losses += _run_phase(network, dataset, lengths, phase_b, config, tokenizer.pad_token_id,
                          checkpoint_path, start, opt_state, show_progress)
 
@@ -359,6 +360,7 @@ def _save_checkpoint(path: Path, network: GovtagNetwork, optimizer, phase: str, 
             "optimizer": optimizer.state_dict() if optimizer else None,
             "phase": phase,
             "step": step,
+            "torch_rng": torch.get_rng_state(),
         },
         tmp,
     )

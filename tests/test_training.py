@@ -1,0 +1,94 @@
+"""Fine-tuning for real on a few gold reports: registry output, determinism, resume, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from govtag.errors import ConfigError, ModelNotFoundError
+from govtag.model.registry import ModelRegistry
+from govtag.model.tagger import ModelTagger
+from govtag.training.config import load_train_config
+from govtag.training.trainer import save_to_registry, train_model
+
+from conftest import SEEDS, SHARED
+
+BASE = SHARED / "models" / "govbert-mini-zh"
+
+
+def write_config(tmp_path: Path, **overrides) -> Path:
+    gold = tmp_path / "gold.jsonl"
+    if not gold.exists():
+        lines = (SEEDS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+        gold.write_text("\n".join(lines[3:5]) + "\n", encoding="utf-8")  # ludian, zhonglou: small
+    config = {
+        "name": "tiny",
+        "base_model": str(BASE),
+        "registry": str(tmp_path / "registry"),
+        "work_dir": str(tmp_path / "runs"),
+        "max_length": 64,
+        "context_tokens": 16,
+        "checkpoint_every": 2,
+        "data": {"gold": [str(gold)], "holdout_fraction": 0.2},
+        "optim": {"weak_steps": 0, "gold_steps": 4, "batch_size": 8},
+    }
+    for key, value in overrides.items():
+        section, _, field = key.partition(".")
+        if field:
+            config[section][field] = value
+        else:
+            config[key] = value
+    path = tmp_path / "train.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def weights(result) -> dict[str, torch.Tensor]:
+    return result.predictor.network.state_dict()
+
+
+def test_train_writes_a_complete_registry_version(tmp_path):
+    config = load_train_config(write_config(tmp_path))
+    result = train_model(config, show_progress=False)
+    ref = save_to_registry(config, result)
+    files = {p.name for p in ref.path.iterdir()}
+    assert {"model.safetensors", "govtag_model.json", "model_card.md", "model_card.json", "config.yaml",
+            "tokenizer", "encoder"} <= files
+    assert ModelRegistry(config.registry, "tiny").active_version() == ref.version
+    card = json.loads((ref.path / "model_card.json").read_text(encoding="utf-8"))
+    assert card["base"] == str(BASE) and card["data_hashes"] and card["training"]["gold_ids"]
+    tagger = ModelTagger.load(ref)
+    prediction = tagger.predictor.predict([("区司法局共办理行政复议案件22件。", "一、工作开展情况")])[0]
+    assert sum(prediction.label_probs.values()) == pytest.approx(1.0)
+
+
+def test_same_seed_same_weights_and_resume_matches(tmp_path):
+    config = load_train_config(write_config(tmp_path))
+    first = train_model(config, show_progress=False)
+    second = train_model(config, show_progress=False)
+    for key, value in weights(first).items():
+        assert torch.equal(value, weights(second)[key]), key
+    # a checkpoint is written at step 2 of phase B; resuming from it ends where the full run ended
+    checkpoints = list(config.work_dir.glob("tiny-*/checkpoint.pt"))
+    assert len(checkpoints) == 1
+    state = torch.load(checkpoints[0], weights_only=False)
+    assert (state["phase"], state["step"]) == ("B", 2)
+    resumed = train_model(config, resume=True, show_progress=False)
+    for key, value in weights(first).items():
+        assert torch.allclose(value, weights(resumed)[key], atol=1e-6), key
+
+
+def test_missing_base_model_says_where_it_looked(tmp_path):
+    config = load_train_config(write_config(tmp_path, base_model=str(tmp_path / "no-such-model")))
+    with pytest.raises(ModelNotFoundError, match="base model not found: .*no-such-model"):
+        train_model(config, show_progress=False)
+
+
+def test_bad_config_names_the_field(tmp_path):
+    path = write_config(tmp_path, **{"optim.gold_steps": -1})
+    with pytest.raises(ConfigError, match="optim.gold_steps"):
+        load_train_config(path)
