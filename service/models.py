@@ -139,9 +139,10 @@ class ModelManager:
                     log.info("serving %s (model %s)", ", ".join(self.backends), gen.model_version or "none")
                     return
                 except Exception as exc:  # any load failure must leave a running service
-                    self.error = f"model failed to load: {describe_load_error(exc)}"
+                    what = "the model" if self.uses_model else "the rules backend"
+                    self.error = f"{what} failed to load: {describe_load_error(exc)}"
                     log.error("%s", self.error, exc_info=not isinstance(exc, GovtagError))
-                if "rules" in self.backends:
+                if self.uses_model and "rules" in self.backends:
                     try:
                         gen = await asyncio.to_thread(self._build, ["rules"])
                         self._publish(gen, self.error)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, SEEDS
+from tests.paths import ROOT, SEEDS
 
 GOVTAG = str(Path(sys.executable).parent / "govtag")
 

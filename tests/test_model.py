@@ -12,7 +12,7 @@ from govtag.model.encoding import EncodingSettings, encode_sentence, spans_from_
 from govtag.model.network import BIO_TAGS
 from govtag.pipeline import Pipeline
 
-from conftest import SEEDS
+from tests.paths import SEEDS
 
 
 def test_viterbi_never_starts_an_entity_with_i():

@@ -8,7 +8,7 @@ from govtag.evaluate import evaluate, read_annotated, result_to_annotated
 from govtag.ingest import load_text
 from govtag.schema import OutputOptions
 
-from conftest import SEEDS
+from tests.paths import SEEDS
 
 
 def assert_offsets(result, text):

@@ -245,6 +245,15 @@ def test_tiny_run_resume_and_determinism(tmp_path):
                              resume=True, show_progress=False, echo=None)
     assert longer["step"] == 10
 
+    # domain adaptation: continue from a saved MLM folder, tokenizer taken from it
+    adapt_path = write_config(tmp_path / "d", init={"from_pretrained": str(out_a)}, max_steps=2, save_every=0)
+    data = yaml.safe_load(adapt_path.read_text(encoding="utf-8"))
+    del data["tokenizer"]
+    adapt_path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    adapted = run_pretraining(load_pretrain_config(adapt_path), show_progress=False, echo=None)
+    assert adapted["step"] == 2 and math.isfinite(adapted["train_loss"])
+    assert not same_weights(out_a, tmp_path / "d" / "run")
+
     # a changed seed cannot resume
     with pytest.raises(ConfigError, match="seed"):
         run_pretraining(load_pretrain_config(write_config(tmp_path / "c", seed=8)), resume=True,

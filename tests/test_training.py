@@ -15,7 +15,7 @@ from govtag.model.tagger import ModelTagger
 from govtag.training.config import load_train_config
 from govtag.training.trainer import save_to_registry, train_model
 
-from conftest import SEEDS, SHARED
+from tests.paths import SEEDS, SHARED
 
 BASE = SHARED / "models" / "govbert-mini-zh"
 

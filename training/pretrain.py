@@ -567,6 +567,15 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def _cpu_has_native_bf16() -> bool:
+    """AVX512-BF16 or AMX: the CPUs on which bf16 autocast is faster rather than slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # cannot tell: say nothing
+    return any(flag in flags for flag in ("avx512_bf16", "amx_bf16"))
+
+
 @contextlib.contextmanager
 def _quiet_transformers() -> Iterator[None]:
     """No per-file progress bars or load reports from transformers while saving and loading."""
@@ -696,6 +705,9 @@ def run_pretraining(config: PretrainConfig, *, resume: bool = False, show_progre
     if config.num_threads:
         torch.set_num_threads(config.num_threads)
     device = torch.device(config.device)
+    if config.bf16 and device.type == "cpu" and not _cpu_has_native_bf16():
+        say(f"warning: bf16 on a CPU without native bfloat16 ({torch.backends.cpu.get_cpu_capability()}) "
+            "is much slower than fp32; set bf16: false")
     tokenizer = _load_tokenizer(config)
 
     started = time.perf_counter()
@@ -725,6 +737,8 @@ def run_pretraining(config: PretrainConfig, *, resume: bool = False, show_progre
         extra = torch.load(start_from[1] / TRAINING_STATE_FILE, weights_only=True)
         optimizer.load_state_dict(extra["optimizer"])
         torch.set_rng_state(extra["torch_rng"])
+        if device.type == "cuda" and "cuda_rng" in extra:
+            torch.cuda.set_rng_state(extra["cuda_rng"], device)
         progress = _Progress(step=start_from[0], tokens_seen=int(saved_state["tokens_seen"]),
                              seconds=float(saved_state.get("seconds", 0.0)),
                              window=list(saved_state.get("loss_window", [])))
@@ -767,8 +781,10 @@ def run_pretraining(config: PretrainConfig, *, resume: bool = False, show_progre
         with _quiet_transformers():
             model.save_pretrained(tmp)
             tokenizer.save_pretrained(tmp)
-        torch.save({"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state()},
-                   tmp / TRAINING_STATE_FILE)
+        extra = {"optimizer": optimizer.state_dict(), "torch_rng": torch.get_rng_state()}
+        if device.type == "cuda":
+            extra["cuda_rng"] = torch.cuda.get_rng_state(device)
+        torch.save(extra, tmp / TRAINING_STATE_FILE)
         _write_json(tmp / STATE_FILE, state_dict(step))
         shutil.rmtree(final, ignore_errors=True)
         os.replace(tmp, final)

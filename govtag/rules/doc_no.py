@@ -19,14 +19,18 @@ _OPEN = "〔【[(（﹝［"
 _CLOSE = "〕】])）﹞］"
 _DIGIT = "0-9０-９"
 
-# Issuer: 1-12 CJK characters. Year: 19xx/20xx. Either bracket may be missing,
-# but not both (a bare "字201928号" is too easily a phone or serial number).
-_DOC_NO = re.compile(
-    rf"(?P<issuer>[\u4e00-\u9fff]{{1,12}})"
-    rf"(?:(?P<open>[{re.escape(_OPEN)}])\s*(?P<y1>(?:19|20|１９|２０)[{_DIGIT}]{{2}})\s*(?P<close1>[{re.escape(_CLOSE)}])?"
-    rf"|(?P<y2>(?:19|20|１９|２０)[{_DIGIT}]{{2}})\s*(?P<close2>[{re.escape(_CLOSE)}]))"
+# The bracketed year, serial and 号, right after a CJK character (the issuer's
+# last).  Either bracket may be missing, but not both: a bare "字201928号" is
+# too easily a phone or serial number.  The issuer is read backwards from here,
+# which keeps the scan fast (it starts at brackets and digits, not at every
+# CJK character).
+_YEAR = rf"(?:19|20|１９|２０)[{_DIGIT}]{{2}}"
+_CORE = re.compile(
+    rf"(?=[{re.escape(_OPEN)}{_DIGIT}])(?<=[\u4e00-\u9fff])"
+    rf"(?:[{re.escape(_OPEN)}]\s*{_YEAR}\s*[{re.escape(_CLOSE)}]?|{_YEAR}\s*[{re.escape(_CLOSE)}])"
     rf"\s*第?[{_DIGIT}]{{1,5}}\s*号"
 )
+_MAX_ISSUER = 12
 
 # Words that end the text before an issuer: verbs and prepositions that
 # introduce a document number (根据昭政办发…, 制发乐司…, 通过乐治委办…).
@@ -49,10 +53,12 @@ def _trim_issuer(issuer: str) -> str:
 def find_doc_numbers(text: str) -> list[EntitySpan]:
     """Return a ``DOC_NO`` span for every document number in ``text``, by start."""
     spans: list[EntitySpan] = []
-    for match in _DOC_NO.finditer(text):
-        issuer = _trim_issuer(match.group("issuer"))
+    for match in _CORE.finditer(text):
+        left = match.start()
+        while left > 0 and match.start() - left < _MAX_ISSUER and "\u4e00" <= text[left - 1] <= "\u9fff":
+            left -= 1
+        issuer = _trim_issuer(text[left : match.start()])
         if not issuer or issuer[-1] in _BAD_ISSUER_END:
             continue
-        start = match.end("issuer") - len(issuer)
-        spans.append(EntitySpan(start, match.end(), "DOC_NO"))
+        spans.append(EntitySpan(match.start() - len(issuer), match.end(), "DOC_NO"))
     return spans

@@ -20,5 +20,6 @@ _PRIORITY = {"DOC_NO": 0, "POLICY": 1, "ORG": 2, "NUM": 3}
 
 def extract_entities(text: str) -> list[EntitySpan]:
     """All rule entities of ``text`` (ORG, DOC_NO, NUM, POLICY), non-overlapping, by start."""
-    spans = find_doc_numbers(text) + find_policies(text) + find_orgs(text) + find_numbers(text)
+    doc_numbers = find_doc_numbers(text)
+    spans = doc_numbers + find_policies(text) + find_orgs(text) + find_numbers(text, doc_numbers)
     return longest_first(spans, tie=lambda span: _PRIORITY[span.type])

@@ -19,7 +19,7 @@ import re
 from govtag.rules.doc_no import find_doc_numbers
 from govtag.types import EntitySpan, Normalized
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 _D = "0-9０-９"
 
 # Measure words and units, each with the characters that must NOT follow it
@@ -44,12 +44,12 @@ _UNITS: dict[str, str] = {
     "千克": "", "斤": "", "千瓦": "", "千瓦时": "", "度": "", "标箱": "", "微克/立方米": "",
     "KV": "", "kV": "", "kW": "", "MW": "",
     # time spans (a year-like number before 年 is a date; see _is_year)
-    "年": "", "个月": "", "天": "然津气", "小时": "", "分钟": "", "周": "年", "周岁": "", "岁": "",
+    "年": "", "个月": "", "天": "然津气", "小时": "", "分钟": "", "周": "年末", "周岁": "", "岁": "",
     "个工作日": "", "工作日": "",
     # ratios
     "%": "", "％": "", "‰": "", "个百分点": "", "百分点": "",
 }
-_CANONICAL_UNIT = {"各": "个", "民": "名", "％": "%"}
+_CANONICAL_UNIT = {"各": "个", "民": "名", "％": "%", "个小时": "小时"}
 
 
 def _unit_pattern() -> str:
@@ -68,10 +68,10 @@ _MULT = r"(?:千万|百万|万亿|万|亿|千(?![瓦米克])|百(?!分))"
 
 _NUM = re.compile(
     # not inside an identifier, a date or an ordinal
-    rf"(?<![A-Za-z{_D}\-+/#~～—–·第])(?<![{_D}][.．:：])"
+    rf"(?=[{_D}])(?<![A-Za-z{_D}\-+/#·第])(?<![{_D}][.．:：])"
     rf"(?P<num>{_NUMBER})"
-    rf"(?:\s?(?P<sep>[-—–~～至到])\s?(?P<num2>{_NUMBER}))?"
-    r"(?P<gap>[ \u00a0])?"
+    rf"(?:[ \u00a0]?[-—–~～至到][ \u00a0]?(?P<num2>{_NUMBER}))?"  # a range: 2—3岁
+    r"[ \u00a0]?"  # a stray space stays inside: 10 个
     rf"(?P<mult1>{_MULT})?(?P<approx>[余多])?(?P<mult2>{_MULT})?"
     rf"(?P<unit>{_unit_pattern()})?"
 )
@@ -88,6 +88,7 @@ _SCALE = {"%": 0.01, "‰": 0.001}
 
 
 def _to_float(number: str) -> float:
+    """The value of a digit string that may be full-width or hold thousands separators."""
     return float(number.translate(_FULLWIDTH).replace(",", ""))
 
 
@@ -102,16 +103,18 @@ def _is_year(match: re.Match[str], unit: str) -> bool:
     """A 1900-2100 integer before 年 with no hedge or multiplier is a year, not a duration."""
     if unit != "年" or match.group("approx") or match.group("mult1") or match.group("mult2"):
         return False
-    numbers = [match.group("num")] + ([match.group("num2")] if match.group("num2") else [])
-    return any(
-        "." not in n and "．" not in n and 1900 <= _to_float(n) <= 2100 for n in numbers
-    )
+    numbers = [n for n in (match.group("num"), match.group("num2")) if n]
+    return any("." not in n and "．" not in n and 1900 <= _to_float(n) <= 2100 for n in numbers)
 
 
 def _normalize(text: str, match: re.Match[str], unit: str) -> Normalized:
-    unit = _CANONICAL_UNIT.get(unit, unit)
+    """Value with multipliers applied, canonical unit, and whether the figure is hedged.
+
+    A range (2—3岁) keeps its lower bound and counts as approximate.
+    """
     if match.group("inner"):
         unit = unit.replace(match.group("inner"), "")
+    unit = _CANONICAL_UNIT.get(unit, unit)
     value = _to_float(match.group("num"))
     value *= _mult_value(match.group("mult1")) * _mult_value(match.group("mult2"))
     value *= _SCALE.get(unit, 1.0)
@@ -143,16 +146,24 @@ def _accept(text: str, match: re.Match[str]) -> int | None:
     return None
 
 
-def find_numbers(text: str) -> list[EntitySpan]:
-    """Return a ``NUM`` span for every numeric indicator in ``text``, by start."""
-    blocked = [(s.start, s.end) for s in find_doc_numbers(text)]
+def find_numbers(text: str, doc_numbers: list[EntitySpan] | None = None) -> list[EntitySpan]:
+    """Return a ``NUM`` span for every numeric indicator in ``text``, by start.
+
+    Digits inside document numbers are identifiers; pass ``doc_numbers`` when
+    they are already known, else they are found here.
+    """
+    if doc_numbers is None:
+        doc_numbers = find_doc_numbers(text)
+    blocked = bytearray(len(text))
+    for doc in doc_numbers:
+        blocked[doc.start : doc.end] = b"\x01" * (doc.end - doc.start)
     spans: list[EntitySpan] = []
     for match in _NUM.finditer(text):
         end = _accept(text, match)
         if end is None:
             continue
         start = match.start()
-        if any(b_start < end and start < b_end for b_start, b_end in blocked):
+        if any(blocked[start:end]):
             continue
         unit = match.group("unit") or ""
         spans.append(EntitySpan(start, end, "NUM", normalized=_normalize(text, match, unit)))

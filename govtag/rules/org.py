@@ -21,21 +21,28 @@ website name is tagged alone (区政府常务会议 -> 区政府), fused post wo
 (公安局长) are dropped, and categories (各部门, 乡镇人民政府, 人民法院 in a
 general statement, 社区服务中心30个) are not tagged.
 
-Place names are recognised by shape: a province from a fixed list, or the two
-characters before 市/区/县/乡/镇 when jieba's dictionary does not know them as a
-verb or function word (乐都区 yes, 围绕区委 no).
+Place names come from :mod:`govtag.rules.places`.
 """
 
 from __future__ import annotations
 
+import bisect
+import logging
 import re
 from functools import lru_cache
 from importlib import resources
 
-import jieba
-import jieba.posseg
-
+from govtag.rules.places import (
+    FUNCTION_TAGS,
+    LEVELS,
+    extend_over_places,
+    has_place_prefix,
+    is_function_word,
+    place_start,
+    starts_with_place,
+)
 from govtag.rules.spans import longest_first
+from govtag.rules.wordlist import trie_pattern
 from govtag.types import EntitySpan
 
 _CJK = "\u4e00-\u9fff"
@@ -57,95 +64,16 @@ def _lexicon() -> dict[str, tuple[str, ...]]:
     return {name: tuple(terms) for name, terms in sections.items()}
 
 
-def _alternation(terms: tuple[str, ...]) -> str:
-    return "|".join(re.escape(t) for t in sorted(set(terms), key=len, reverse=True))
-
-
-# --- place names --------------------------------------------------------------
-
-_PROVINCES = (
-    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
-    "广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 宁夏 新疆 香港 澳门"
-).split()
-_LEVELS = ("自治区", "自治州", "自治县", "新区", "街道", "省", "市", "区", "县", "乡", "镇", "州")
-_SINGLE_LEVEL = set("省市区县乡镇州")
-# A lone level word after these is part of a generic phrase (各区, 乡镇, 我区, 社区).
-_GENERIC_BEFORE_LEVEL = set("各全本我该两三这此其每级乡镇县市区省地城社街山郊辖片园小景校厂军营特湖矿牧林老港灾")
-# Characters that cannot belong to a place-name root.
-_NOT_IN_ROOT = set("于在向由和与及对将把被为以从的了是等并请或我各全本该其这那之也就还又再已")
-_FUNCTION_TAGS = {"v", "vn", "vd", "p", "c", "u", "r", "m", "q", "t", "f", "ad", "a", "uj", "ul", "zg", "y"}
-
-
-@lru_cache(maxsize=1)
-def _two_char_words() -> dict[str, tuple[int, str]]:
-    """jieba's dictionary as {word: (frequency, tag)} for two-character words."""
-    words: dict[str, tuple[int, str]] = {}
-    with jieba.get_dict_file() as handle:
-        for raw in handle:
-            parts = raw.decode("utf-8").split()
-            if len(parts) == 3 and len(parts[0]) == 2:
-                words[parts[0]] = (int(parts[1]), parts[2])
-    return words
-
-
-def _is_function_word(chars: str) -> bool:
-    """Whether jieba knows ``chars`` as a verb, adverb or other function word (更新, 创新)."""
-    entry = _two_char_words().get(chars)
-    return entry is not None and (entry[1] in _FUNCTION_TAGS or entry[1] == "d")
-
-
-def _is_place_root(root: str) -> bool:
-    """Whether ``root`` (two characters before 市/区/县 ...) can be a place name."""
-    if len(root) != 2 or not all("\u4e00" <= c <= "\u9fff" for c in root):
-        return False
-    if root in _PROVINCES:
-        return True
-    if any(c in _NOT_IN_ROOT for c in root):
-        return False
-    entry = _two_char_words().get(root)
-    if entry is None:
-        return False
-    freq, tag = entry
-    if tag.startswith("n") and tag != "n":  # ns, nr, nz, nt ...
-        return True
-    return tag not in _FUNCTION_TAGS and freq < 100
-
-
-def _place_start(text: str, pos: int) -> int:
-    """Start of a place name (root + 市/区/县 ...) that ends at ``pos``; ``pos`` if none."""
-    for level in _LEVELS:
-        root_end = pos - len(level)
-        if root_end < 2 or not text.startswith(level, root_end):
-            continue
-        for name in _PROVINCES:
-            if text.startswith(name, root_end - len(name)):
-                return root_end - len(name)
-        if _is_place_root(text[root_end - 2 : root_end]):
-            return root_end - 2
-    return pos
-
-
-def _extend_over_places(text: str, start: int) -> int:
-    """Move ``start`` left over the place names that end at it (重庆市 + 荣昌区)."""
-    for _ in range(3):
-        previous = _place_start(text, start)
-        if previous == start:
-            break
-        start = previous
-    return start
-
-
-def _has_place_prefix(candidate: str) -> bool:
-    """Whether ``candidate`` starts with a level word (区…) or a place name (龙山乡…)."""
-    return candidate[0] in _SINGLE_LEVEL or any(_place_start(candidate, k) == 0 for k in range(3, 7))
-
-
 # --- patterns -----------------------------------------------------------------
+
+# A lone level word after these is part of a generic phrase (各区, 乡镇, 我区, 社区, 特区).
+_GENERIC_BEFORE_LEVEL = frozenset("各全本我该两三这此其每级乡镇县市区省地城社街山郊辖片园小景校厂军营特湖矿牧林老港灾")
 
 # Characters after a body that turn it into another word (公安局长, 组织部署, 委员, 办理).
 _FUSED_AFTER = {
     "局": "长面势", "厅": "长", "部": "长署分门队", "委": "员托屈婉", "办": "理法事结案件好学证税成实公",
     "院": "长士校", "组": "长织", "所": "长", "队": "长伍", "室": "主", "司": "律法", "学": "习生期毕",
+    "区": "域", "馆": "群", "团": "化",
 }
 # 办 after these is a verb (举办, 督办, 承办, 一网通办), not an office.
 _VERB_BEFORE_BAN = set("举督承主协创开兴代包查交帮领难网通快可易申合好在已")
@@ -157,19 +85,26 @@ def _fused(text: str, end: int) -> bool:
     return end < len(text) and text[end] in _FUSED_AFTER.get(text[end - 1], "")
 
 
+def _first_chars(words: tuple[str, ...]) -> str:
+    """A character class body of the words' first characters: a cheap guard in front of a trie."""
+    return "".join(sorted({re.escape(word[0]) for word in words}))
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     lex = _lexicon()
-    levels = _alternation(_LEVELS)
+    levels = trie_pattern(LEVELS)
     return {
-        "bodies": re.compile(_alternation(lex["bodies"])),
+        "bodies": re.compile(rf"(?=[{_first_chars(lex['bodies'])}]){trie_pattern(lex['bodies'])}"),
         "local": re.compile(
-            rf"(?:(?P<level>{levels}){_SESSION}(?P<gov>{_alternation(lex['gov_cores'])})"
-            rf"|(?P<dlevel>{levels})?(?P<dept>{_alternation(lex['departments'])}))"
+            rf"(?=[{_first_chars(LEVELS + lex['departments'])}])"
+            rf"(?:(?P<level>{levels}){_SESSION}(?P<gov>{trie_pattern(lex['gov_cores'])})"
+            rf"|(?P<dlevel>{levels})?(?P<dept>{trie_pattern(lex['departments'])}))"
         ),
-        "sub": re.compile(rf"(?P<name>[{_CJK}“”]{{0,14}}?)(?P<suffix>{_alternation(lex['sub_suffixes'])})"),
+        "sub": re.compile(rf"(?P<name>[{_CJK}“”]{{0,14}}?)(?P<suffix>{trie_pattern(lex['sub_suffixes'])})"),
         "named": re.compile(
-            rf"(?P<inst>{_alternation(lex['institution_suffixes'])})|(?P<named>{_alternation(lex['named_suffixes'])})"
+            rf"(?=[{_first_chars(lex['institution_suffixes'] + lex['named_suffixes'])}])"
+            rf"(?P<inst>{trie_pattern(lex['institution_suffixes'])})|(?P<named>{trie_pattern(lex['named_suffixes'])})"
         ),
     }
 
@@ -192,8 +127,9 @@ _LEFT_STOP_WORDS = re.compile(rf".*(?:{_STOP_WORDS})")
 # Time words left when the scan stopped at a digit (2020年6月上旬省…领导小组).
 _LEADING_TIME = re.compile(r"^(?:年度?|月份?|日|[上中下]旬|初|底|末|以来)+")
 _NAME_CHARS = re.compile(rf"[{_CJK}“”]")
+# Names that count or qualify rather than name (三个协调小组, 县级综治中心, 区内设机构).
 _COUNTED = re.compile(
-    r"(?:^[个各所家座名批项]|个$|^[一二两三四五六七八九十省市区县乡镇村]级|"
+    r"(?:^[一二两三四五六七八九十几]*[个各所家座名批项间]|个$|^[一二两三四五六七八九十省市区县乡镇村]级|"
     r"^[省市区县]?(?:内设|下属|直属|所属|派出)|"
     r"^(?:有关|相关|这|那|该|本|其|每|所有|全体|部分|基层|专门))"
 )
@@ -204,6 +140,9 @@ _MAX_NAME = 24
 _PROPER_TAGS = {"ns", "nr", "nz", "nt", "nrt", "nrfg", "j"}
 _PROPER_HEADS = ("国家", "中国", "全国")
 _VERB_TAGS = {"v", "vd", "vn", "ad", "d", "p", "c", "u", "uj", "ul"}
+_NOT_NAME_TAGS = _VERB_TAGS | FUNCTION_TAGS | {"m", "f"}
+# Single characters with these tags do not start an unknown name (红岭 yes, 普惠 no).
+_NOT_IN_NAME_TAGS = _VERB_TAGS | {"m", "f", "r", "q", "y"}
 # A sub-body name holds no function word or reporting verb (区政府高度重视…办理).
 _SUB_NAME_STOP = re.compile(r"[的了在向由和与及将把被是等并或]|召开|主持|研究|审议|听取|印发|制定|进行|开展|负责|担任|高度|认真|及时")
 _COORDINATED = re.compile(r"(?:、|和|及|与)(?P<body>人民法院|人民检察院|法院|检察院|政协)")
@@ -227,10 +166,10 @@ def _local_bodies(text: str) -> list[tuple[int, int, bool]]:
         level = "level" if match.group("gov") else "dlevel"
         start = match.start()
         if match.group(level):
-            place = _place_start(text, match.end(level))
+            place = place_start(text, match.end(level))
             if place < start:
-                start = _extend_over_places(text, place)  # 乐都区人民政府, 重庆市荣昌区…
-            elif len(match.group(level)) > 1 and _is_function_word(text[start - 1 : start + 1]):
+                start = extend_over_places(text, place)  # 乐都区人民政府, 重庆市荣昌区…
+            elif match.group(level) == "新区" and is_function_word(text[start - 1 : start + 1]):
                 start += 1  # 更新区政府: 新 ends the word before, the level is 区
             elif start and text[start - 1] in _GENERIC_BEFORE_LEVEL:
                 # 乡镇人民政府, 各区政府, 特区政府: the level ends a word, not a locality
@@ -238,7 +177,7 @@ def _local_bodies(text: str) -> list[tuple[int, int, bool]]:
                     continue
                 start = match.start("dept")  # 我区市场监管局 -> 市场监管局
             else:
-                start = _extend_over_places(text, start)
+                start = extend_over_places(text, start)
         if text.startswith("中共", start - 2):
             start -= 2
         spans.append((start, end, match.group("dept") is not None))
@@ -253,6 +192,7 @@ def _grow(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int]
     governing bodies are never merged (区委区政府).
     """
     by_start = {start: (end, dept) for start, end, dept in spans}
+    starts = sorted(by_start)
     grown = []
     for start, end, _ in spans:
         while True:
@@ -264,8 +204,9 @@ def _grow(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int]
                 break
             name, suffix = match.group("name"), match.group("suffix")
             if (
-                any(end <= s < match.end() for s in by_start)
+                bisect.bisect_left(starts, end) < bisect.bisect_left(starts, match.end())
                 or _SUB_NAME_STOP.search(name)
+                or name.count("“") != name.count("”")  # 市委“五个中心”: a slogan
                 or (not name and suffix in ("中心", "大队", "指挥部"))
                 or name.endswith("工作") and suffix == "中心"  # 区政府工作中心: the main task
                 or (suffix == "办" and text[match.start("suffix") - 1] in _VERB_BEFORE_BAN)
@@ -276,25 +217,61 @@ def _grow(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int]
     return grown
 
 
-def _cut_leading_verbs(name: str) -> str | None:
-    """For an institution name: drop a leading verb phrase; None if no proper name is left.
+@lru_cache(maxsize=1)
+def _pos_tagger():
+    """jieba's part-of-speech tagger, imported on first use (the import alone takes half a second)."""
+    import jieba.posseg
 
-    加快推进市第三儿童 -> 市第三儿童; 乡村小规模 -> None (a kind of school, not one).
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+@lru_cache(maxsize=4096)
+def _institution_name(name: str) -> str | None:
+    """The proper name of a school, hospital, institute or firm, or None for a kind of one.
+
+    A leading verb phrase is dropped (加快推进市第三儿童 -> 市第三儿童).  What is
+    left must hold a proper name -- a place or person-like word, an
+    abbreviation, a level word such as 市, or characters jieba's dictionary
+    only knows one by one (红岭) -- or be a short plain noun (光明, 田心); and,
+    unless a locality leads it, no word that names a kind (普惠性, 乡村小规模).
     """
-    tokens = jieba.posseg.lcut(name)
-    for index, token in enumerate(tokens):
-        proper = (
+    kinds = _lexicon()["kind_words"]
+    tokens = _pos_tagger().lcut(name, HMM=False)
+
+    def proper(index: int) -> bool:
+        token = tokens[index]
+        if token.word in kinds:
+            return False
+        unknown_run = (
+            len(token.word) == 1
+            and index + 1 < len(tokens)
+            and len(tokens[index + 1].word) == 1
+            and not {token.flag, tokens[index + 1].flag} & _NOT_IN_NAME_TAGS
+        )
+        return (
             token.flag in _PROPER_TAGS
             or token.word in _PROPER_HEADS
-            or (token.word in _LEVELS and all(t.flag in _VERB_TAGS for t in tokens[:index]))
+            or unknown_run
+            or (token.word in LEVELS and all(t.flag in _NOT_NAME_TAGS for t in tokens[:index]))
         )
-        if proper:
-            cut = 0
-            for before in range(index):
-                if tokens[before].flag in _VERB_TAGS:
-                    cut = before + 1
-            return "".join(t.word for t in tokens[cut:])
-    return None
+
+    first = next((index for index in range(len(tokens)) if proper(index)), None)
+    last_verb = max(
+        (i for i, t in enumerate(tokens[: len(tokens) if first is None else first]) if t.flag in _VERB_TAGS),
+        default=-1,
+    )
+    rest = tokens[last_verb + 1 :]
+    name = "".join(t.word for t in rest)
+    local = bool(rest) and (rest[0].word in LEVELS or starts_with_place(name))
+    whole = "".join(t.word for t in tokens)
+    boundaries = {sum(len(t.word) for t in tokens[:i]) for i in range(len(tokens))}
+    if not local and any(whole.startswith(kind, b) for b in boundaries for kind in kinds):
+        return None  # 普惠性, 乡村小规模: a kind of school, unless a locality names one
+    if first is not None:
+        return name
+    plain = rest and all(t.flag == "n" for t in rest)
+    return name if plain and 2 <= len(name) <= 3 else None
 
 
 def _named_bodies(text: str, anchors: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -307,9 +284,9 @@ def _named_bodies(text: str, anchors: list[tuple[int, int]]) -> list[tuple[int, 
     covered = {end: start for start, end in anchors}
     lex = _lexicon()
     generic, needs_place = set(lex["generic"]), lex["needs_place"]
-    found: list[tuple[int, int]] = []
-    institution_at: dict[int, int] = {}  # end of an institution name -> its index in found
-    institution_at.update({end: -1 for start, end in anchors if text[end - 1] in "院学"})
+    found: dict[int, int] = {}  # start -> end
+    # where an institution name ends -> where it starts, to join the next one on
+    institution_end = {end: start for start, end in anchors if text[end - 1] in "院学"}
     for match in _patterns()["named"].finditer(text):
         suffix_start, end = match.span()
         if _fused(text, end) or _COUNT_AFTER.match(text, end) or covered.get(end, end) <= suffix_start:
@@ -318,28 +295,33 @@ def _named_bodies(text: str, anchors: list[tuple[int, int]]) -> list[tuple[int, 
         name = _name_before(text, suffix_start, stops, _LEFT_STOP_WORDS if institution else _LEFT_STOP)
         if name is None:
             continue
-        start = suffix_start - len(name)
         if institution:
-            proper = _cut_leading_verbs(name) if name else None
-            if proper is None and (name or start not in institution_at):
+            joins = suffix_start - len(name) in institution_end
+            proper = _institution_name(name) if name else None
+            if proper is None and (name or not joins):
                 continue
-            name = (proper or "").removeprefix("“") if "”" not in (proper or "") else proper or ""
-            start = suffix_start - len(name)
+            name = _without_open_quote(proper or "")
             paren = _PAREN_AFTER.match(text, end)
             end = paren.end() if paren else end
+        start = suffix_start - len(name)
         candidate = name + match.group()
-        if candidate in generic and start not in institution_at:
+        if candidate.endswith(needs_place) and not has_place_prefix(candidate):
             continue
-        if candidate.endswith(needs_place) and not _has_place_prefix(candidate):
+        if institution and start in institution_end:
+            start = institution_end.pop(start)  # 四川大学 + 华西医院 -> one body
+            found.pop(start, None)
+        elif candidate in generic:
             continue
-        if institution and start in institution_at:
-            owner = institution_at.pop(start)
-            start = found.pop(owner)[0] if owner >= 0 else next(s for s, e in anchors if e == start)
-        found.append((start, end))
+        found[start] = end
         stops.add(end)
         if institution:
-            institution_at[end] = len(found) - 1
-    return found
+            institution_end[end] = start
+    return list(found.items())
+
+
+def _without_open_quote(name: str) -> str:
+    """Drop an opening quote whose closing one is not in the name (“国家深海科考中心+…”)."""
+    return name if "”" in name else name.removeprefix("“")
 
 
 def _name_before(text: str, suffix_start: int, stops: set[int], left_stop: re.Pattern[str]) -> str | None:
@@ -353,8 +335,7 @@ def _name_before(text: str, suffix_start: int, stops: set[int], left_stop: re.Pa
         name = name[stop.end() :]
     elif left > 0 and text[left - 1].isdigit():
         name = _LEADING_TIME.sub("", name)
-    if "”" not in name:
-        name = name.removeprefix("“")
+    name = _without_open_quote(name)
     return None if name and _COUNTED.search(name) else name
 
 

@@ -19,8 +19,9 @@ def longest_first(
     taken = bytearray(max((s.end for s in ranked), default=0))
     kept: list[EntitySpan] = []
     for span in ranked:
-        if any(taken[span.start : span.end]):
+        if taken.find(1, span.start, span.end) != -1:
             continue
         taken[span.start : span.end] = b"\x01" * (span.end - span.start)
         kept.append(span)
-    return sorted(kept, key=lambda s: (s.start, s.end))
+    kept.sort(key=lambda s: s.start)
+    return kept

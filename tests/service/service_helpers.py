@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -21,7 +22,8 @@ from govtag.service.settings import ServiceSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS_FILE = ROOT / "configs" / "service.yaml"
-PIPELINE_CONFIG = ROOT / "configs" / "govtag.yaml"
+# the pipeline config the servers use ($GOVTAG_CONFIG, as for the CLI, else the project's)
+PIPELINE_CONFIG = Path(os.environ.get("GOVTAG_CONFIG") or ROOT / "configs" / "govtag.yaml").resolve()
 SEED_REPORTS = ROOT / "seeds" / "reports"
 ADMIN_TOKEN = "test-admin-token"
 

@@ -11,7 +11,7 @@ import pytest
 from spacy.tokens import DocBin
 
 from govtag.service.spacy_export import SENTENCE_SPANS_KEY, blank_zh
-from service_helpers import TEST_LIMITS, LiveServer, assert_error, assert_offsets
+from service_helpers import TEST_LIMITS, LiveServer, assert_error, assert_offsets, default_model_ref
 
 LUDIAN_DOC_NO = "鲁政办发〔2019〕63号"
 
@@ -64,12 +64,15 @@ def test_annotate_seed_report(api: tuple[httpx.Client, str], ludian_text: str) -
     assert result["backend"] == backend
     assert result["text_sha256"] == hashlib.sha256(ludian_text.encode("utf-8")).hexdigest()
     assert_offsets(result, ludian_text)
-    assert {s["label"] for s in result["sentences"]} >= {"achievement", "plan"}
-    assert any(e["type"] == "DOC_NO" and e["text"] == LUDIAN_DOC_NO for e in result["entities"])
     counts = result["summary"]["labels"]
-    assert sum(counts.values()) == len(result["sentences"])
-    if backend != "rules":
-        assert result["model_version"]
+    assert sum(counts.values()) == len(result["sentences"]) > 50
+    if backend != "model":  # document numbers come from the rules, also in the merged backend
+        assert any(e["type"] == "DOC_NO" and e["text"] == LUDIAN_DOC_NO for e in result["entities"])
+    if backend == "rules":
+        assert result["model_version"] is None
+        assert {s["label"] for s in result["sentences"]} >= {"achievement", "problem", "plan"}
+    else:
+        assert result["model_version"] == default_model_ref().version
 
 
 def test_every_seed_report_keeps_offsets(api: tuple[httpx.Client, str], seed_texts: dict[str, str]) -> None:
@@ -90,16 +93,18 @@ def test_crlf_and_astral_characters_keep_offsets(rules_server: LiveServer) -> No
 
 def test_output_options_filter_without_moving_offsets(api: tuple[httpx.Client, str], ludian_text: str) -> None:
     client, backend = api
-    options = {"backend": backend, "labels": ["plan"], "entity_types": ["DOC_NO", "NUM"], "include_text": False}
-    result = client.post("/v1/annotate", json={"text": ludian_text, "options": options}).json()
-    assert result["text"] is None
-    assert result["sentences"] and {s["label"] for s in result["sentences"]} == {"plan"}
-    assert {e["type"] for e in result["entities"]} <= {"DOC_NO", "NUM"}
-    assert result["summary"]["labels"]["achievement"] == 0
-    assert all(row["label"] == "plan" for row in result["summary"]["indicators"])
-    assert_offsets(result, ludian_text)
     full = client.post("/v1/annotate", json={"text": ludian_text, "options": {"backend": backend}}).json()
-    assert [s for s in full["sentences"] if s["label"] == "plan"] == result["sentences"]
+    label = max(full["summary"]["labels"], key=full["summary"]["labels"].get)
+    options = {"backend": backend, "labels": [label], "entity_types": ["DOC_NO", "NUM"], "include_text": False}
+    result = client.post("/v1/annotate", json={"text": ludian_text, "options": options}).json()
+    assert result["text"] is None and result["text_sha256"] == full["text_sha256"]
+    assert result["sentences"] == [s for s in full["sentences"] if s["label"] == label]
+    assert result["entities"] == [e for e in full["entities"] if e["type"] in ("DOC_NO", "NUM")]
+    assert result["summary"]["labels"] == {
+        name: (count if name == label else 0) for name, count in full["summary"]["labels"].items()
+    }
+    assert all(row["label"] == label for row in result["summary"]["indicators"])
+    assert_offsets(result, ludian_text)
 
 
 def test_upload_utf8_and_gbk_text(api: tuple[httpx.Client, str], ludian_text: str) -> None:
