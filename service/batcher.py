@@ -113,31 +113,33 @@ class MicroBatcher:
 
     async def _collect_forever(self, queue: _BackendQueue) -> None:
         while not self._closed:
+            batch: list[_Item] = []
+            while not batch:  # wait for work
+                self._take(queue, batch)
+                if not batch:
+                    queue.wakeup.clear()
+                    await queue.wakeup.wait()
+            deadline = time.perf_counter() + self.max_wait
+            while len(batch) < self.max_batch:  # let the batch fill up, at most max_wait
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                queue.wakeup.clear()
+                try:
+                    await asyncio.wait_for(queue.wakeup.wait(), remaining)
+                except TimeoutError:
+                    pass
+                self._take(queue, batch)
+            # Wait for a worker without holding one while idle (other backends share them),
+            # then top the batch up with whatever arrived in the meantime.
             await self._slots.acquire()
             try:
-                batch: list[_Item] = []
-                while not batch:
-                    self._take(queue, batch)
-                    if not batch:
-                        queue.wakeup.clear()
-                        await queue.wakeup.wait()
-                deadline = time.perf_counter() + self.max_wait
-                while len(batch) < self.max_batch:
-                    self._take(queue, batch)
-                    remaining = deadline - time.perf_counter()
-                    if len(batch) >= self.max_batch or remaining <= 0:
-                        break
-                    queue.wakeup.clear()
-                    try:
-                        await asyncio.wait_for(queue.wakeup.wait(), remaining)
-                    except TimeoutError:
-                        self._take(queue, batch)
-                        break
+                self._take(queue, batch)
                 self.metrics.queue_depth.labels(queue.backend).set(queue.pending())
+                task = asyncio.create_task(self._run_batch(queue.backend, batch))
             except BaseException:
                 self._slots.release()
                 raise
-            task = asyncio.create_task(self._run_batch(queue.backend, batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 

@@ -171,12 +171,12 @@ class GovtagService:
                 future.cancel()
             raise
         if futures:
-            done, pending = await asyncio.wait(
-                futures.values(), timeout=max(0.0, deadline - time.perf_counter())
-            )
-            if pending:
+            try:
+                _, pending = await asyncio.wait(futures.values(), timeout=max(0.0, deadline - time.perf_counter()))
+            finally:  # on a timeout, or when the request itself is cancelled
                 for future in futures.values():
-                    future.cancel()  # unstarted documents leave the queue
+                    future.cancel()  # unstarted documents leave the queue; no-op for finished ones
+            if pending:
                 self.metrics.rejected.labels("timeout").inc()
                 raise Timeout(
                     f"annotation did not finish within {self.settings.request_timeout_s:g} s", code="timeout"

@@ -7,6 +7,7 @@ answered with a generic 500.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -113,11 +114,21 @@ def error_response(exc: ServiceError) -> JSONResponse:
     )
 
 
-def describe_validation_errors(errors: list[Any] | tuple[Any, ...]) -> tuple[str, list[dict[str, Any]]]:
+def from_validation_errors(errors: Sequence[Any], what: str = "request body", prefix: tuple[str, ...] = ()) -> ServiceError:
+    """400 when the JSON itself is malformed, else 422 naming every failing field."""
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return BadRequest(f"{what} is not valid JSON", code="malformed_json")
+    message, details = describe_validation_errors(errors, prefix)
+    return Unprocessable(message, details=details)
+
+
+def describe_validation_errors(
+    errors: Sequence[Any], prefix: tuple[str, ...] = ()
+) -> tuple[str, list[dict[str, Any]]]:
     """A one-line message and JSON-safe details (location, message, type) for pydantic errors."""
     details = []
     for err in errors:
-        loc = [str(part) for part in err.get("loc", ())]
+        loc = [*prefix, *(str(part) for part in err.get("loc", ()))]
         details.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))})
     message = "; ".join(
         f"{'.'.join(d['loc']) or 'body'}: {d['msg']}" for d in details[:5]
@@ -150,11 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        if any(err.get("type") == "json_invalid" for err in errors):
-            return error_response(BadRequest("request body is not valid JSON", code="malformed_json"))
-        message, details = describe_validation_errors(errors)
-        return error_response(Unprocessable(message, details=details))
+        return error_response(from_validation_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -14,11 +14,10 @@ from govtag.schema import DocumentResult
 from govtag.service.core import Job
 from govtag.service.deps import ServiceDep
 from govtag.service.errors import (
-    BadRequest,
     ServiceError,
     Unprocessable,
     UnsupportedMediaType,
-    describe_validation_errors,
+    from_validation_errors,
 )
 from govtag.service.schemas import (
     AnnotateOptions,
@@ -176,11 +175,7 @@ async def _read_json(request: Request, model: type[AnnotateRequest]) -> Annotate
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        if any(err.get("type") == "json_invalid" for err in errors):
-            raise BadRequest("request body is not valid JSON", code="malformed_json") from None
-        message, details = describe_validation_errors(errors)
-        raise Unprocessable(message, details=details) from None
+        raise from_validation_errors(exc.errors(include_url=False)) from None
 
 
 async def _read_upload(request: Request) -> tuple[tuple[UploadFile, str | None], AnnotateOptions | None]:
@@ -204,13 +199,9 @@ async def _read_upload(request: Request) -> tuple[tuple[UploadFile, str | None],
         try:
             options = AnnotateOptions.model_validate_json(raw_options or "{}")
         except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            if any(err.get("type") == "json_invalid" for err in errors):
-                raise BadRequest("the options field is not valid JSON", code="malformed_json") from None
-            message, details = describe_validation_errors(
-                [{**err, "loc": ("options", *err.get("loc", ()))} for err in errors]
-            )
-            raise Unprocessable(message, details=details) from None
+            raise from_validation_errors(
+                exc.errors(include_url=False), what="the options field", prefix=("options",)
+            ) from None
     return (upload, doc_id or None), options
 
 

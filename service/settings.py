@@ -143,7 +143,7 @@ def load_settings(settings_file: str | Path | None = None, **overrides: Any) -> 
     try:
         settings = _with_file_defaults(file_values)(**explicit)
     except ValidationError as exc:
-        where = path or f"{ENV_PREFIX}* settings"
+        where = f"service settings ({path or 'no file'}, {ENV_PREFIX}* variables)"
         raise ConfigError(format_validation_error(where, exc)) from exc
     settings.source = path.resolve() if path is not None else None
     return settings

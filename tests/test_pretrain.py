@@ -25,9 +25,12 @@ from govtag.training.pretrain import (  # noqa: E402
     word_ids_for_text,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds" / "reports"
-TOKENIZER = Path("/work/shared/models/govbert-mini-zh")
+from tests.paths import ROOT as REPO  # noqa: E402
+from tests.paths import SEEDS as SEED_DIR  # noqa: E402
+from tests.paths import SHARED  # noqa: E402
+
+SEEDS = SEED_DIR / "reports"
+TOKENIZER = SHARED / "models" / "govbert-mini-zh"
 
 needs_tokenizer = pytest.mark.skipif(not TOKENIZER.is_dir(), reason=f"tokenizer not found at {TOKENIZER}")
 
@@ -272,7 +275,7 @@ def test_cli_registers_pretrain():
 @pytest.mark.parametrize("name", ["pretrain-mini.yaml", "pretrain-adapt.yaml"])
 def test_shipped_configs_validate(name):
     path = REPO / "configs" / name
-    if not (Path("/work/shared/data/corpus/reports.jsonl").is_file() and path.is_file()):
+    if not ((SHARED / "data" / "corpus" / "reports.jsonl").is_file() and path.is_file()):
         pytest.skip("shared corpus not available")
     config = load_pretrain_config(path)
     assert config.seq_len == 128 and config.mask_prob == 0.2

@@ -29,9 +29,6 @@ from govtag.training.trainer import train_model
 from govtag.types import Document
 from govtag.model.tagger import ModelTagger
 
-SYSTEMS = ("rules", "model", "merged")
-
-
 def _fold_data(data: TrainingData, left_out: str) -> TrainingData:
     keep = lambda e: not (e.source == "gold" and e.doc_id == left_out)  # noqa: E731
     return replace(
@@ -53,11 +50,15 @@ def run_crossval(
     config: TrainConfig,
     variants: Sequence[str] = ("pretrained", "random"),
     folds: Sequence[str] | None = None,
-    merge: MergeConfig | None = None,
+    merges: dict[str, MergeConfig] | None = None,
     show_progress: bool = True,
 ) -> dict[str, Any]:
-    """Pooled scores per variant and system, and per-report label macro-F1."""
-    merge = merge or MergeConfig()
+    """Pooled scores per variant and system, and per-report label macro-F1.
+
+    ``merges`` names the merged configurations to score on the same folds
+    (default: ``{"merged": MergeConfig()}``); they cost no extra training.
+    """
+    merges = merges or {"merged": MergeConfig()}
     splitter = SentenceSplitter()
     gold = load_gold(config.data.gold)
     fold_ids = list(folds or [doc.id for doc in gold])
@@ -72,7 +73,7 @@ def run_crossval(
         started = time.time()
         data = build_training_data(cfg)
         phase_a = None
-        preds: dict[str, list[AnnotatedDoc]] = {"model": [], "merged": []}
+        preds: dict[str, list[AnnotatedDoc]] = {"model": [], **{name: [] for name in merges}}
         for doc in gold:
             if show_progress:
                 print(f"[{variant}] fold {doc.id}", flush=True)
@@ -81,10 +82,9 @@ def run_crossval(
             phase_a = result.phase_a_weights
             model = ModelTagger(result.predictor, result.meta)
             preds["model"].append(_predict(model, doc, splitter))
-            preds["merged"].append(_predict(MergedTagger(rules, model, merge), doc, splitter))
-        report["variants"][variant] = {
-            system: _scores(gold, preds[system]) for system in ("model", "merged")
-        }
+            for name, merge in merges.items():
+                preds[name].append(_predict(MergedTagger(rules, model, merge), doc, splitter))
+        report["variants"][variant] = {system: _scores(gold, found) for system, found in preds.items()}
         report["variants"][variant]["seconds"] = round(time.time() - started)
     return report
 
@@ -101,8 +101,9 @@ def format_crossval(report: dict[str, Any]) -> str:
     """Markdown tables: pooled scores side by side, then label macro-F1 per report."""
     columns = [("rules", report["rules"])]
     for variant, systems in report["variants"].items():
-        for system in ("model", "merged"):
-            columns.append((f"{system} ({variant})", systems[system]))
+        for system, scores in systems.items():
+            if system != "seconds":
+                columns.append((f"{system} ({variant})", scores))
     header = "| | " + " | ".join(name for name, _ in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]
     lines.append("| label macro-F1 | " + " | ".join(f"{c['labels']['macro_f1']:.3f}" for _, c in columns) + " |")

@@ -734,7 +734,7 @@ def run_pretraining(config: PretrainConfig, *, resume: bool = False, show_progre
     progress = _Progress(window=[])
     if start_from is not None:
         assert saved_state is not None
-        extra = torch.load(start_from[1] / TRAINING_STATE_FILE, weights_only=True)
+        extra = torch.load(start_from[1] / TRAINING_STATE_FILE, map_location="cpu", weights_only=True)
         optimizer.load_state_dict(extra["optimizer"])
         torch.set_rng_state(extra["torch_rng"])
         if device.type == "cuda" and "cuda_rng" in extra:

@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--variants", default="pretrained,random", help="pretrained, random or both")
     parser.add_argument("--folds", help="comma-separated gold ids (default: all)")
     parser.add_argument("--gold-steps", type=int, help="override optim.gold_steps for each fold")
+    parser.add_argument("--org-sources", default="",
+                        help="also score the merged tagger with ORG from these sources (e.g. union,rules)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("-o", "--output", type=Path, default=Path("crossval"), help="folder for the results")
     parser.add_argument("--pipeline-config", help="pipeline config for the merge settings (default: configs/govtag.yaml)")
     parser.set_defaults(handler=run)
@@ -39,8 +42,17 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"govtag crossval: unknown variant {unknown[0]!r} (pretrained, random)")
     folds = args.folds.split(",") if args.folds else None
+    if args.threads:
+        config.threads = args.threads
     merge = load_config(args.pipeline_config).merge
-    report = run_crossval(config, variants, folds, merge)
+    merges = {"merged": merge}
+    for source in filter(None, (s.strip() for s in args.org_sources.split(","))):
+        if source not in ("rules", "model", "union"):
+            raise SystemExit(f"govtag crossval: unknown ORG source {source!r} (rules, model, union)")
+        variant = merge.model_copy(deep=True)
+        variant.entity_sources["ORG"] = source
+        merges[f"merged, ORG {source}"] = variant
+    report = run_crossval(config, variants, folds, merges)
     table = format_crossval(report)
     write_atomically(args.output / "crossval.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     write_atomically(args.output / "crossval.md", table)

@@ -99,11 +99,14 @@ def default_model_ref() -> ModelRef:
     try:
         return registry_for(config.model).get(config.model.version)
     except ModelNotFoundError as exc:
-        pytest.fail(
-            f"the default model is missing, so the model-backed service tests cannot run: {exc}\n"
-            "Build it first with the set-up command (`govtag train --config configs/train-default.yaml --reuse`).",
-            pytrace=False,
-        )
+        problem = str(exc)
+    pytest.fail(
+        "the default model is missing, so the model-backed service tests cannot run.\n"
+        f"{problem}\nBuild it first with the set-up command "
+        "(`govtag train --config configs/train-default.yaml --reuse`), or set GOVTAG_CONFIG to a "
+        "pipeline config whose registry has one.",
+        pytrace=False,
+    )
 
 
 # --- assertions shared by the tests ---------------------------------------------

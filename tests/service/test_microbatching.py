@@ -140,3 +140,24 @@ def test_timeout_is_504_and_unstarted_work_is_dropped(start_server: Callable[...
     assert ids == ["running"], ids
     with live.client() as client:
         assert 'govtag_rejected_total{reason="timeout"} 2.0' in client.get("/metrics").text
+
+
+class RenamedTagger(SlowTagger):
+    """The rules under another backend name, to run two queues without a model."""
+
+    def __init__(self, inner: Tagger, name: str) -> None:
+        super().__init__(inner, 0.0)
+        self.name = name
+
+
+def test_backends_share_the_worker_without_starving_each_other(start_server: Callable[..., LiveServer]) -> None:
+    def factory(config: GovtagConfig, backends: Iterable[str]) -> dict[str, Tagger]:
+        rules = create_taggers(config, ["rules"])["rules"]
+        return {name: RenamedTagger(rules, name) for name in backends}
+
+    live = start_server(tagger_factory=factory, default_backend="rules", backends=["rules", "model"])
+    with live.client(timeout=10) as client:
+        for backend in ("rules", "model", "rules", "model"):
+            response = client.post("/v1/annotate", json={"text": "共办理案件12件。", "options": {"backend": backend}})
+            assert response.status_code == 200, response.text
+            assert response.json()["backend"] == backend
