@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -58,8 +58,22 @@ class GovtagConfig(_Section):
     source: Path | None = Field(None, exclude=True, description="the file this config came from")
 
 
-def _resolve(base: Path, path: Path) -> Path:
+def resolve_path(base: Path, path: Path) -> Path:
+    """``path`` as given when absolute, else relative to ``base`` (a config file's folder)."""
     return path if path.is_absolute() else (base / path).resolve()
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_file(path: Path, model: type[M], overrides: dict[str, Any] | None = None) -> M:
+    """Read a YAML file into ``model``; every problem is a ConfigError naming the file and field."""
+    data = load_yaml(path)
+    data.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(path, exc)) from exc
 
 
 def load_yaml(path: Path) -> dict[str, Any]:
@@ -99,12 +113,7 @@ def load_config(path: str | Path | None = None) -> GovtagConfig:
         config = GovtagConfig()
         config.model.registry = config.model.registry.resolve()
         return config
-    data = load_yaml(config_path)
-    try:
-        config = GovtagConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(config_path, exc)) from exc
-    base = config_path.resolve().parent
-    config.model.registry = _resolve(base, config.model.registry)
+    config = validate_file(config_path, GovtagConfig)
+    config.model.registry = resolve_path(config_path.resolve().parent, config.model.registry)
     config.source = config_path.resolve()
     return config

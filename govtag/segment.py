@@ -178,7 +178,6 @@ class SentenceSplitter:
         i = start
         open_until = -1  # index of the closer of the outermost open pair
         while i < end:
-            ch = text[i]
             if i >= open_until and i in closers:  # entering a quotation / bracket
                 open_until = closers[i]
             cut = None

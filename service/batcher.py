@@ -46,11 +46,13 @@ class _BackendQueue:
     def __init__(self, backend: str) -> None:
         self.backend = backend
         self.items: deque[_Item] = deque()
+        self.collecting: list[_Item] = []  # taken by the collector, not started yet
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
 
     def pending(self) -> int:
-        return sum(1 for item in self.items if not item.future.done())
+        """Documents waiting, in the queue or in the batch being collected (timed-out ones excluded)."""
+        return sum(1 for item in (*self.items, *self.collecting) if not item.future.done())
 
 
 class MicroBatcher:
@@ -114,6 +116,7 @@ class MicroBatcher:
     async def _collect_forever(self, queue: _BackendQueue) -> None:
         while not self._closed:
             batch: list[_Item] = []
+            queue.collecting = batch
             while not batch:  # wait for work
                 self._take(queue, batch)
                 if not batch:
@@ -135,6 +138,7 @@ class MicroBatcher:
             await self._slots.acquire()
             try:
                 self._take(queue, batch)
+                queue.collecting = []
                 self.metrics.queue_depth.labels(queue.backend).set(queue.pending())
                 task = asyncio.create_task(self._run_batch(queue.backend, batch))
             except BaseException:
@@ -183,7 +187,7 @@ class MicroBatcher:
         for queue in self._queues.values():
             if queue.task is not None:
                 queue.task.cancel()
-            for item in queue.items:
+            for item in (*queue.items, *queue.collecting):
                 item.future.cancel()
         for queue in self._queues.values():
             if queue.task is not None:

@@ -16,6 +16,7 @@ from govtag.service.errors import (
     PayloadTooLarge,
     ServiceError,
     Timeout,
+    Unavailable,
     Unprocessable,
     from_input_error,
 )
@@ -185,6 +186,9 @@ class GovtagService:
         for index, job in enumerate(jobs):
             if job.error is not None:
                 outcomes.append(job.error)
+                continue
+            if futures[index].cancelled():  # the batcher closed: the server is shutting down
+                outcomes.append(Unavailable("the service is shutting down", code="shutting_down"))
                 continue
             exc = futures[index].exception()
             if exc is None:

@@ -355,7 +355,6 @@ def test_docx_upload(tmp_path):
 
 
 def make_pdf(path: Path, pages: list[str]) -> None:
-    pytest.importorskip("reportlab")
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas

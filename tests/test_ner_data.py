@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,6 @@ from govtag.training.ner_data import (
 from tests.paths import SHARED
 
 NER_ROOT = SHARED / "data" / "ner"
-needs_data = pytest.mark.skipif(not (NER_ROOT / "cluener2020" / "train.json").is_file(),
-                                reason=f"NER data not found under {NER_ROOT}")
 
 
 def orgs(example: NerExample | None) -> list[str]:
@@ -45,7 +42,6 @@ def test_cluener_inclusive_ends_become_exclusive(tmp_path):
     assert example.entities == [(0, 4, "ORG")] and orgs(example) == ["浙商银行"]
 
 
-@needs_data
 def test_known_record_of_the_real_file():
     text, spans = next(read_cluener(NER_ROOT / "cluener2020" / "train.json"))
     assert text.startswith("浙商银行企业信贷部叶老桂")
@@ -71,7 +67,6 @@ def test_bio_tags_become_character_spans():
     assert [text[s:e] for s, e, _ in spans] == ["新华社", "北京", "国务院"]
 
 
-@needs_data
 def test_msra_reader_keeps_full_width_digits():
     text, spans = next(read_msra(NER_ROOT / "msra_lemonhu" / "val"))
     assert "１０００" in text
@@ -136,7 +131,6 @@ def test_guideline_rules_applied_to_spans():
 # --------------------------------------------------------------------------- the loader
 
 
-@needs_data
 def test_loaded_examples_are_clean_org_spans():
     examples = load_org_examples(NER_ROOT, limit=400, seed=1)
     assert len(examples) == 400
@@ -153,7 +147,6 @@ def test_loaded_examples_are_clean_org_spans():
     assert 0 < negatives <= 0.2 * len(examples) + 15  # a minority, not none
 
 
-@needs_data
 def test_limit_and_seed_are_deterministic():
     first = load_org_examples(NER_ROOT, limit=50, seed=3)
     again = load_org_examples(NER_ROOT, limit=50, seed=3)
@@ -168,7 +161,6 @@ def test_limit_and_seed_are_deterministic():
     assert all(e.entities for e in load_org_examples(NER_ROOT, seed=3, negative_fraction=0.0))
 
 
-@needs_data
 def test_bio_sources_load():
     examples = load_org_examples(NER_ROOT, sources=("peoples_daily", "msra"), limit=200, seed=0)
     assert {e.source for e in examples} == {"peoples_daily", "msra"}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-torch = pytest.importorskip("torch")
+import torch
 
-from govtag.errors import ConfigError  # noqa: E402
-from govtag.training.pretrain import (  # noqa: E402
+from govtag.errors import ConfigError
+from govtag.training.pretrain import (
     STATE_FILE,
     list_checkpoints,
     load_pretrain_config,
@@ -25,14 +25,13 @@ from govtag.training.pretrain import (  # noqa: E402
     word_ids_for_text,
 )
 
-from tests.paths import ROOT as REPO  # noqa: E402
-from tests.paths import SEEDS as SEED_DIR  # noqa: E402
-from tests.paths import SHARED  # noqa: E402
+from tests.paths import ROOT as REPO
+from tests.paths import SEEDS as SEED_DIR
+from tests.paths import SHARED
 
 SEEDS = SEED_DIR / "reports"
 TOKENIZER = SHARED / "models" / "govbert-mini-zh"
 
-needs_tokenizer = pytest.mark.skipif(not TOKENIZER.is_dir(), reason=f"tokenizer not found at {TOKENIZER}")
 
 TINY = {
     "init": {"from_config": {"layers": 2, "hidden": 32, "heads": 2, "intermediate": 64, "max_position": 64}},
@@ -203,7 +202,6 @@ def test_token_masking_rate_and_80_10_10():
 # --------------------------------------------------------------------------- a tiny real run
 
 
-@needs_tokenizer
 def test_tiny_run_resume_and_determinism(tmp_path):
     from transformers import AutoModel
 
@@ -275,8 +273,6 @@ def test_cli_registers_pretrain():
 @pytest.mark.parametrize("name", ["pretrain-mini.yaml", "pretrain-adapt.yaml"])
 def test_shipped_configs_validate(name):
     path = REPO / "configs" / name
-    if not ((SHARED / "data" / "corpus" / "reports.jsonl").is_file() and path.is_file()):
-        pytest.skip("shared corpus not available")
     config = load_pretrain_config(path)
     assert config.seq_len == 128 and config.mask_prob == 0.2
     if name == "pretrain-mini.yaml":

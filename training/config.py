@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from govtag.config import format_validation_error, load_yaml
+from govtag.config import resolve_path, validate_file
 from govtag.errors import ConfigError
 
 
@@ -68,28 +68,20 @@ class TrainConfig(_Section):
     source: Path | None = Field(None, exclude=True)
 
 
-def _resolve(base: Path, path: Path) -> Path:
-    return path if path.is_absolute() else (base / path).resolve()
-
-
 def load_train_config(path: str | Path) -> TrainConfig:
     path = Path(path)
-    data = load_yaml(path)
-    try:
-        config = TrainConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from exc
+    config = validate_file(path, TrainConfig)
     base = path.resolve().parent
     candidate = base / config.base_model
     if not Path(config.base_model).is_absolute() and candidate.exists():
         config.base_model = str(candidate.resolve())
-    config.registry = _resolve(base, config.registry)
-    config.work_dir = _resolve(base, config.work_dir)
-    config.data.gold = [_resolve(base, p) for p in config.data.gold]
+    config.registry = resolve_path(base, config.registry)
+    config.work_dir = resolve_path(base, config.work_dir)
+    config.data.gold = [resolve_path(base, p) for p in config.data.gold]
     if config.data.corpus:
-        config.data.corpus = _resolve(base, config.data.corpus)
+        config.data.corpus = resolve_path(base, config.data.corpus)
     if config.data.ner_root:
-        config.data.ner_root = _resolve(base, config.data.ner_root)
+        config.data.ner_root = resolve_path(base, config.data.ner_root)
     for gold in config.data.gold:
         if not gold.is_file():
             raise ConfigError(f"{path}: gold file not found: {gold}")

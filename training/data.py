@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import random
 from collections import Counter
@@ -99,7 +100,8 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
             config.data.ner_entity_weight,
             config.seed,
         )
-    hashes = {str(path): file_sha256(path) for path in _input_files(config)}
+    where = config.source.parent if config.source else Path.cwd()
+    hashes = {os.path.relpath(path, where): file_sha256(path) for path in _input_files(config)}
     hashes["train_examples"] = examples_sha256(train)
     hashes["holdout_examples"] = examples_sha256(holdout)
     return TrainingData(train, holdout, hashes, sorted(all_gold_ids - excluded))

@@ -54,9 +54,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from govtag.config import format_validation_error, load_yaml
+from govtag.config import validate_file
 from govtag.errors import ConfigError, GovtagError, InputError
 
 STATE_FILE = "pretraining_state.json"
@@ -215,12 +215,7 @@ def load_pretrain_config(path: str | Path, **overrides: Any) -> PretrainConfig:
     raises :class:`ConfigError` with the file and the dotted field name.
     """
     path = Path(path)
-    data = load_yaml(path)
-    data.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        config = PretrainConfig.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(path, exc)) from exc
+    config = validate_file(path, PretrainConfig, overrides)
     resolve_paths(config, path.resolve().parent)
     config._source = path.resolve()
     corpus_files(config)  # fail now, not after loading the model, when an input is missing

@@ -161,3 +161,34 @@ def test_backends_share_the_worker_without_starving_each_other(start_server: Cal
             response = client.post("/v1/annotate", json={"text": "共办理案件12件。", "options": {"backend": backend}})
             assert response.status_code == 200, response.text
             assert response.json()["backend"] == backend
+
+
+class ExplodingTagger(SlowTagger):
+    """The rules, except that any batch holding a document with BOOM raises an internal error."""
+
+    def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
+        if any("BOOM" in doc.text for doc in docs):
+            raise RuntimeError("secret internal detail /srv/private/path")
+        return super().tag_batch(docs)
+
+
+def test_an_internal_error_fails_only_its_document_without_leaking(start_server: Callable[..., LiveServer]) -> None:
+    def factory(config: GovtagConfig, backends: Iterable[str]) -> dict[str, Tagger]:
+        return {"rules": ExplodingTagger(create_taggers(config, ["rules"])["rules"], 0.0)}
+
+    live = start_server(
+        tagger_factory=factory, batching={"enabled": True, "max_batch_size": 8, "max_wait_ms": 50}, **_rules()
+    )
+    documents = [{"text": "共办理案件1件。", "id": "a"}, {"text": "BOOM 共办理案件2件。", "id": "b"}, {"text": "共办理案件3件。", "id": "c"}]
+    with live.client() as client:
+        response = client.post("/v1/annotate/batch", json={"documents": documents})
+        assert response.status_code == 200, response.text
+        slots = response.json()["results"]
+        assert [slot["ok"] for slot in slots] == [True, False, True]
+        assert slots[1]["error"]["status"] == 500 and slots[1]["error"]["code"] == "internal_error"
+        assert "secret" not in response.text and "Traceback" not in response.text
+
+        error = assert_error(client.post("/v1/annotate", json={"text": "BOOM"}), 500, "internal_error")
+        assert "secret" not in error["message"]
+        assert client.post("/v1/annotate", json={"text": "共办理案件4件。"}).status_code == 200
+        assert client.get("/healthz").status_code == 200

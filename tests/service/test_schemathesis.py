@@ -26,7 +26,7 @@ from schemathesis.checks import (
 
 from service_helpers import LiveServer
 
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 50
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
