@@ -136,13 +136,9 @@ def build_result(
         )
         for span in sorted(tagging.entities, key=lambda s: (s.start, s.end))
     ]
-    if options.labels is not None:
-        sentences = [s for s in sentences if s.label in options.labels]
-    if options.entity_types is not None:
-        entities = [e for e in entities if e.type in options.entity_types]
-    return DocumentResult(
+    result = DocumentResult(
         id=doc.document.id,
-        text=text if options.include_text else None,
+        text=text,
         text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         chars=len(text),
         backend=backend,
@@ -150,6 +146,26 @@ def build_result(
         sentences=sentences,
         entities=entities,
         summary=_summarize(sentences, entities),
+    )
+    return apply_options(result, options)
+
+
+def apply_options(result: DocumentResult, options: OutputOptions) -> DocumentResult:
+    """Keep what the options ask for; the summary is recomputed from what is kept."""
+    if options == OutputOptions():
+        return result
+    sentences, entities = result.sentences, result.entities
+    if options.labels is not None:
+        sentences = [s for s in sentences if s.label in options.labels]
+    if options.entity_types is not None:
+        entities = [e for e in entities if e.type in options.entity_types]
+    return result.model_copy(
+        update={
+            "text": result.text if options.include_text else None,
+            "sentences": sentences,
+            "entities": entities,
+            "summary": _summarize(sentences, entities),
+        }
     )
 
 

@@ -153,7 +153,7 @@ class MicroBatcher:
             if not live:
                 return
             try:
-                _, pipeline = self.models.pipeline_for(backend)  # the generation is fixed for this batch
+                pipeline = self.models.pipeline_for(backend)  # fixed for this batch, whatever reloads do
             except Exception as exc:
                 for item in live:
                     _settle(item, exc=exc)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from govtag.config import GovtagConfig, load_config
 from govtag.errors import ConfigError, InputError
 from govtag.ingest import load_bytes, load_text
-from govtag.schema import DocumentResult, OutputOptions, _summarize
+from govtag.schema import DocumentResult, OutputOptions, apply_options
 from govtag.service.batcher import MicroBatcher
 from govtag.service.errors import (
     PayloadTooLarge,
@@ -38,26 +38,6 @@ class Job:
     backend: str
     output: OutputOptions
     error: ServiceError | None = None
-
-
-def restrict(result: DocumentResult, output: OutputOptions) -> DocumentResult:
-    """Apply one request's output options to a full result (what ``build_result`` does with them)."""
-    if output == OutputOptions():
-        return result
-    sentences = result.sentences
-    entities = result.entities
-    if output.labels is not None:
-        sentences = [s for s in sentences if s.label in output.labels]
-    if output.entity_types is not None:
-        entities = [e for e in entities if e.type in output.entity_types]
-    return result.model_copy(
-        update={
-            "text": result.text if output.include_text else None,
-            "sentences": sentences,
-            "entities": entities,
-            "summary": _summarize(sentences, entities),
-        }
-    )
 
 
 def load_pipeline_config(settings: ServiceSettings) -> GovtagConfig:
@@ -144,11 +124,13 @@ class GovtagService:
         return document
 
     def resolve(self, options: AnnotateOptions | None) -> tuple[str, OutputOptions]:
-        """The backend and output options of a request; 422/503 at once when the backend cannot answer."""
+        """The backend and output options of a request."""
         options = options or AnnotateOptions()
-        backend = options.backend or self.default_backend
+        return options.backend or self.default_backend, options.output_options()
+
+    def check_backend(self, backend: str) -> None:
+        """Fail fast (422 not served, 503 not loaded) instead of queueing work that cannot run."""
         self.models.pipeline_for(backend)
-        return backend, options.output_options()
 
     # --- annotation --------------------------------------------------------
 
@@ -192,7 +174,7 @@ class GovtagService:
                 continue
             exc = futures[index].exception()
             if exc is None:
-                outcomes.append(restrict(futures[index].result(), job.output))
+                outcomes.append(apply_options(futures[index].result(), job.output))
             else:
                 outcomes.append(self._as_service_error(exc, job))
         return outcomes

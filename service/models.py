@@ -93,8 +93,8 @@ class ModelManager:
     def uses_model(self) -> bool:
         return any(b != "rules" for b in self.backends)
 
-    def pipeline_for(self, backend: str) -> tuple[Generation, Pipeline]:
-        """The current generation and its pipeline for a backend, or a 422/503 that says why not."""
+    def pipeline_for(self, backend: str) -> Pipeline:
+        """The current pipeline of a backend, or a 422/503 that says why there is none."""
         if backend not in self.backends:
             served = ", ".join(self.backends)
             raise Unprocessable(
@@ -108,7 +108,7 @@ class ModelManager:
                 code="model_unavailable",
                 headers={"Retry-After": str(self.retry_after_s)},
             )
-        return gen, gen.pipelines[backend]
+        return gen.pipelines[backend]
 
     # --- loading -----------------------------------------------------------
 

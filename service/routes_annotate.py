@@ -98,22 +98,21 @@ async def annotate(
 ) -> Response:
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "multipart/form-data":
-        document_source, options = await _read_upload(request)
+        upload, doc_id, options = await _read_upload(request)
+        backend, output = service.resolve(options)
+        service.check_backend(backend)  # before spending time on reading the file
+        data = await upload.read(service.settings.limits.max_upload_bytes + 1)
+        document = await service.from_upload(data, upload.filename, doc_id, upload.content_type)
     elif media_type in ("application/json", "") or media_type.endswith("+json"):
-        body = await _read_json(request, AnnotateRequest)
-        document_source, options = body, body.options
+        body = await _read_json(request)
+        backend, output = service.resolve(body.options)
+        service.check_backend(backend)
+        document = service.from_text(body.text, body.id)
     else:
         raise UnsupportedMediaType(
             f"unsupported content type {media_type!r}: send application/json or multipart/form-data",
             code="unsupported_media_type",
         )
-    backend, output = service.resolve(options)
-    if isinstance(document_source, AnnotateRequest):
-        document = service.from_text(document_source.text, document_source.id)
-    else:
-        upload, doc_id = document_source
-        data = await upload.read(service.settings.limits.max_upload_bytes + 1)
-        document = await service.from_upload(data, upload.filename, doc_id, upload.content_type)
     (outcome,) = await service.annotate([Job(document, backend, output)])
     if isinstance(outcome, ServiceError):
         raise outcome
@@ -144,13 +143,12 @@ async def annotate_batch(body: BatchRequest, service: ServiceDep) -> BatchRespon
     service.metrics.batch_size.labels("all", "request").observe(len(body.documents))
     jobs: list[Job] = []
     for item in body.documents:
-        options = item.options or body.options
-        backend = (options.backend if options else None) or service.default_backend
+        backend, output = service.resolve(item.options or body.options)
         try:
-            backend, output = service.resolve(options)
+            service.check_backend(backend)
             jobs.append(Job(service.from_text(item.text, item.id), backend, output))
         except ServiceError as exc:
-            jobs.append(Job(None, backend, (options or AnnotateOptions()).output_options(), exc))
+            jobs.append(Job(None, backend, output, exc))
     outcomes = await service.annotate(jobs)
     slots: list[BatchSuccess | BatchFailure] = []
     for outcome in outcomes:
@@ -168,17 +166,17 @@ async def annotate_batch(body: BatchRequest, service: ServiceDep) -> BatchRespon
     return BatchResponse(results=slots, succeeded=len(slots) - failed, failed=failed)
 
 
-async def _read_json(request: Request, model: type[AnnotateRequest]) -> AnnotateRequest:
+async def _read_json(request: Request) -> AnnotateRequest:
     body = await request.body()
     if not body.strip():
         raise Unprocessable("the request body is empty; send {\"text\": ...}", code="empty_body")
     try:
-        return model.model_validate_json(body)
+        return AnnotateRequest.model_validate_json(body)
     except ValidationError as exc:
         raise from_validation_errors(exc.errors(include_url=False)) from None
 
 
-async def _read_upload(request: Request) -> tuple[tuple[UploadFile, str | None], AnnotateOptions | None]:
+async def _read_upload(request: Request) -> tuple[UploadFile, str | None, AnnotateOptions | None]:
     form = await request.form(max_files=1, max_fields=len(_UPLOAD_FIELDS), max_part_size=64 * 1024)
     unknown = sorted(set(form.keys()) - _UPLOAD_FIELDS)
     if unknown:
@@ -202,7 +200,7 @@ async def _read_upload(request: Request) -> tuple[tuple[UploadFile, str | None],
             raise from_validation_errors(
                 exc.errors(include_url=False), what="the options field", prefix=("options",)
             ) from None
-    return (upload, doc_id or None), options
+    return upload, doc_id or None, options
 
 
 def _safe_name(name: str) -> str:

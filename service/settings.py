@@ -68,7 +68,7 @@ class ServiceSettings(BaseSettings):
     )
     limits: Limits = Limits()
     batching: Batching = Batching()
-    request_timeout_s: float = Field(30.0, gt=0, le=3600, description="per request; 504 beyond")
+    request_timeout_s: float = Field(60.0, gt=0, le=3600, description="per request, queueing included; 504 beyond")
     inference_threads: int = Field(1, ge=1, le=64, description="worker threads that run the pipeline")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; None disables them")
     retry_after_s: int = Field(1, ge=1, le=3600, description="Retry-After sent with 429 and 503")

@@ -88,3 +88,27 @@ def test_model_info_reports_version_base_and_hashes(model_taggers):
     assert info["version"] and info["base"] and info["labels"] == list(LABELS)
     card = model_taggers["model"].card
     assert card["data_hashes"] and "holdout" in card["metrics"]
+
+
+def test_cli_model_info_prints_version_base_hashes_and_metrics(model_taggers):
+    from tests.test_cli import govtag
+
+    proc = govtag("model", "info")
+    assert proc.returncode == 0, proc.stderr.decode()
+    out = proc.stdout.decode()
+    version = model_taggers["model"].version
+    assert f"govtag-default {version}" in out
+    assert "govbert-mini-zh" in out and "data hashes:" in out and "gold.jsonl" in out
+    assert "sentence_accuracy" in out
+
+
+def test_cli_annotate_uses_the_merged_model_by_default(model_taggers):
+    from tests.test_cli import govtag
+
+    proc = govtag("annotate", str(SEEDS / "reports" / "ludian-2020.txt"))
+    assert proc.returncode == 0, proc.stderr.decode()
+    import json
+
+    result = json.loads(proc.stdout)
+    assert result["backend"] == "merged" and result["model_version"] == model_taggers["model"].version
+    assert {"rules", "model"} >= {e["source"] for e in result["entities"]}
