@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from govtag.model.encoding import IGNORE, EncodingSettings
 from govtag.model.network import BIO_TAGS, GovtagNetwork
 from govtag.model.predictor import Predictor, collate
 from govtag.model.registry import MODEL_META, ModelRef, ModelRegistry
+from govtag.training.calibration import fit_temperature, holdout_metrics
 from govtag.training.card import write_model_card
 from govtag.training.config import TrainConfig
 from govtag.training.data import TrainingData, build_training_data, encode_examples
@@ -216,60 +216,6 @@ def _run_phase(
     progress.close()
     network.eval()
     return losses
-
-
-def fit_temperature(predictor: Predictor, examples) -> float:
-    """Temperature scaling of the sentence head on held-out gold sentences (lowest NLL on a grid)."""
-    labelled = [e for e in examples if e.label]
-    if not labelled:
-        return 1.0
-    logits, _ = predictor.logits([(e.text, e.context) for e in labelled])
-    logits_arr = np.stack(logits)
-    targets = np.array([LABELS.index(e.label) for e in labelled])
-    best, best_nll = 1.0, math.inf
-    for t in np.arange(0.5, 4.01, 0.1):
-        scaled = logits_arr / t
-        scaled -= scaled.max(1, keepdims=True)
-        logp = scaled - np.log(np.exp(scaled).sum(1, keepdims=True))
-        nll = -logp[np.arange(len(targets)), targets].mean()
-        if nll < best_nll:
-            best, best_nll = float(t), nll
-    return round(best, 2)
-
-
-def holdout_metrics(predictor: Predictor, examples) -> dict[str, Any]:
-    """Sentence accuracy, expected calibration error and entity P/R/F1 on the held-out gold sentences."""
-    labelled = [e for e in examples if e.label]
-    if not labelled:
-        return {}
-    predictions = predictor.predict([(e.text, e.context) for e in labelled])
-    correct, confidences, hits = 0, [], []
-    tp = n_pred = n_gold = 0
-    for example, prediction in zip(labelled, predictions):
-        label = max(prediction.label_probs, key=prediction.label_probs.get)
-        correct += label == example.label
-        confidences.append(prediction.label_probs[label])
-        hits.append(label == example.label)
-        gold = set(map(tuple, example.entities or []))
-        pred = {(s, e, t) for s, e, t, _ in prediction.spans}
-        tp, n_pred, n_gold = tp + len(gold & pred), n_pred + len(pred), n_gold + len(gold)
-    bins = np.linspace(0, 1, 11)
-    conf, hit = np.array(confidences), np.array(hits, dtype=float)
-    ece = sum(
-        abs(conf[m].mean() - hit[m].mean()) * m.mean()
-        for lo, hi in zip(bins[:-1], bins[1:])
-        if (m := (conf > lo) & (conf <= hi)).any()
-    )
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    return {
-        "sentences": len(labelled),
-        "sentence_accuracy": round(correct / len(labelled), 4),
-        "expected_calibration_error": round(float(ece), 4),
-        "entity_precision": round(p, 4),
-        "entity_recall": round(r, 4),
-        "entity_f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-    }
 
 
 def train_model(
