@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from govtag import LABELS
-from govtag.evaluate import evaluate, read_annotated, result_to_annotated
-from govtag.ingest import load_text
 from govtag.model.encoding import EncodingSettings, encode_sentence, spans_from_tags, viterbi
 from govtag.model.network import BIO_TAGS
 from govtag.pipeline import Pipeline
 
+from tests.floors import assert_seed_floors
 from tests.paths import SEEDS
 
 
@@ -72,15 +71,7 @@ def test_merged_takes_each_type_from_its_source(model_taggers, default_config):
 
 
 def test_merged_keeps_the_rule_floors_on_the_seeds(model_taggers, default_config):
-    gold = read_annotated(SEEDS / "gold.jsonl")
-    pipeline = Pipeline(default_config, tagger=model_taggers["merged"])
-    results = pipeline.annotate_documents([load_text(d.text, d.id) for d in gold])
-    report = evaluate(gold, [result_to_annotated(r) for r in results])
-    per_type = report["entities"]["per_type"]
-    assert per_type["DOC_NO"]["f1"] >= 0.95
-    assert per_type["NUM"]["f1"] >= 0.93
-    assert per_type["POLICY"]["f1"] >= 0.97
-    assert report["labels"]["macro_f1"] >= 0.80
+    assert_seed_floors(Pipeline(default_config, tagger=model_taggers["merged"]))
 
 
 def test_model_info_reports_version_base_and_hashes(model_taggers):

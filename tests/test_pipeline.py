@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from govtag.evaluate import evaluate, read_annotated, result_to_annotated
-from govtag.ingest import load_text
 from govtag.schema import OutputOptions
 
+from tests.floors import assert_seed_floors
 from tests.paths import SEEDS
 
 
@@ -65,14 +64,7 @@ def test_options_filter_without_moving_offsets(rules_pipeline):
 
 def test_rules_floors_on_the_seeds(rules_pipeline):
     """The floors the model must later keep (issue: DOC_NO ≥ .95, NUM ≥ .93, POLICY ≥ .97, labels ≥ .80)."""
-    gold = read_annotated(SEEDS / "gold.jsonl")
-    results = rules_pipeline.annotate_documents([load_text(d.text, d.id) for d in gold])
-    report = evaluate(gold, [result_to_annotated(r) for r in results])
-    per_type = report["entities"]["per_type"]
-    assert per_type["DOC_NO"]["f1"] >= 0.95
-    assert per_type["NUM"]["f1"] >= 0.93
-    assert per_type["POLICY"]["f1"] >= 0.97
-    assert report["labels"]["macro_f1"] >= 0.80
+    assert_seed_floors(rules_pipeline)
 
 
 def test_full_width_digits_in_a_report(rules_pipeline):
