@@ -11,7 +11,6 @@ Counts are pooled over all documents of the gold file.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from govtag import ENTITY_TYPES, LABELS
 from govtag.errors import GoldFormatError
+from govtag.jsonl import iter_jsonl
 
 
 @dataclass
@@ -69,19 +69,7 @@ def parse_annotated(record: Any, where: str) -> AnnotatedDoc:
 def read_annotated(path: str | Path) -> list[AnnotatedDoc]:
     """Read a JSON Lines file of annotated documents; errors carry the line number."""
     path = Path(path)
-    if not path.is_file():
-        raise GoldFormatError(f"file not found: {path}")
-    docs = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GoldFormatError(f"{where}: invalid JSON: {exc.msg}") from exc
-            docs.append(parse_annotated(record, where))
+    docs = [parse_annotated(record, where) for where, record in iter_jsonl(path, GoldFormatError)]
     if not docs:
         raise GoldFormatError(f"{path}: no documents")
     return docs

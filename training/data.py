@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
 import random
 from collections import Counter
 from collections.abc import Iterable
@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import Dataset
-
-from govtag import LABELS
-from govtag.segment import SentenceSplitter
 from govtag.model.encoding import IGNORE, EncodingSettings, encode_sentence
 from govtag.training.config import TrainConfig
 from govtag.training.examples import (
@@ -25,6 +22,9 @@ from govtag.training.examples import (
     ner_examples,
     weak_examples,
 )
+
+from govtag import LABELS
+from govtag.segment import SentenceSplitter
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
 

@@ -14,14 +14,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from govtag.model.tagger import context_of
+
 from govtag import LABELS
+from govtag.errors import InputError
 from govtag.evaluate import AnnotatedDoc, read_annotated
+from govtag.jsonl import iter_jsonl
 from govtag.rules.entities import extract_entities
-from govtag.rules.spans import longest_first
 from govtag.rules.labels import score_segments
+from govtag.rules.spans import longest_first
 from govtag.segment import SentenceSplitter
 from govtag.types import Document, EntitySpan, SegmentedDocument
-from govtag.model.tagger import context_of
 
 
 @dataclass
@@ -95,14 +98,13 @@ def load_gold(paths: Iterable[Path]) -> list[AnnotatedDoc]:
 
 def iter_corpus(path: Path, exclude_ids: set[str]) -> Iterator[Document]:
     """Reports of a JSONL corpus (``id``, ``text``), skipping the ids that are gold elsewhere."""
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            if record["id"] in exclude_ids or not record.get("text", "").strip():
-                continue
-            yield Document(record["id"], record["text"])
+    for where, record in iter_jsonl(path):
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise InputError(f"{where}: expected an object with a string id")
+        text = record.get("text")
+        if record["id"] in exclude_ids or not isinstance(text, str) or not text.strip():
+            continue
+        yield Document(record["id"], text)
 
 
 def weak_examples(

@@ -31,7 +31,6 @@ Nothing is written to disk; each call reads only the requested sources.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -42,6 +41,7 @@ from pathlib import Path
 from typing import Literal
 
 from govtag.errors import ConfigError, InputError
+from govtag.jsonl import iter_jsonl
 
 SOURCES: tuple[str, ...] = ("cluener", "peoples_daily", "msra")
 SOURCE_ALIASES = {"cluener2020": "cluener", "people_daily": "peoples_daily", "peoples_daily_zjy": "peoples_daily",
@@ -333,22 +333,16 @@ def _lines(path: Path) -> Iterator[str]:
 
 def read_cluener(path: Path) -> Iterator[tuple[str, list[tuple[int, int, str]]]]:
     """``(text, [(start, end_exclusive, label)])`` per record; CLUENER's ends are inclusive."""
-    for lineno, line in enumerate(_lines(path), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{lineno}: invalid JSON: {exc.msg}") from exc
-        text = record.get("text")
+    for where, record in iter_jsonl(path):
+        text = record.get("text") if isinstance(record, dict) else None
         if not isinstance(text, str):
-            raise InputError(f"{path}:{lineno}: no text")
+            raise InputError(f"{where}: no text")
         spans = []
         for label, entities in (record.get("label") or {}).items():
             for entity, positions in entities.items():
                 for start, end_inclusive in positions:
                     if text[start:end_inclusive + 1] != entity:
-                        raise InputError(f"{path}:{lineno}: span [{start}, {end_inclusive}] is not {entity!r}")
+                        raise InputError(f"{where}: span [{start}, {end_inclusive}] is not {entity!r}")
                     spans.append((start, end_inclusive + 1, label))
         yield text, sorted(spans)
 

@@ -58,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from govtag.config import validate_file
 from govtag.errors import ConfigError, GovtagError, InputError
+from govtag.jsonl import iter_jsonl
 
 STATE_FILE = "pretraining_state.json"
 LOG_FILE = "pretrain_log.jsonl"
@@ -270,15 +271,9 @@ def iter_documents(files: Sequence[CorpusFile], exclude_ids: Sequence[str] = ())
     excluded = set(exclude_ids)
     for item in files:
         if item.format == "jsonl":
-            for lineno, line in enumerate(_read_lines(item.path), 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{item.path}:{lineno}: invalid JSON: {exc.msg}") from exc
+            for where, record in iter_jsonl(item.path):
                 if not isinstance(record, dict) or not isinstance(record.get(item.text_field), str):
-                    raise InputError(f"{item.path}:{lineno}: no string field {item.text_field!r}")
+                    raise InputError(f"{where}: no string field {item.text_field!r}")
                 if excluded and str(record.get("id")) in excluded:
                     continue
                 yield record[item.text_field]

@@ -18,11 +18,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch.nn import functional as F
-from tqdm import tqdm
-
-from govtag import LABELS
-from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.artifact import load_tokenizer, save_model
 from govtag.model.encoding import IGNORE, EncodingSettings
 from govtag.model.network import BIO_TAGS, GovtagNetwork
@@ -32,6 +27,11 @@ from govtag.training.calibration import fit_temperature, holdout_metrics
 from govtag.training.card import write_model_card
 from govtag.training.config import TrainConfig
 from govtag.training.data import TrainingData, build_training_data, encode_examples
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from govtag import LABELS
+from govtag.errors import ConfigError, ModelNotFoundError
 
 CHECKPOINT = "checkpoint.pt"
 

@@ -29,7 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from govtag.model.registry import ModelRegistry
     from govtag.training.data import build_training_data
-    from govtag.training.trainer import build_key, check_config, find_cached, save_to_registry, train_model
+    from govtag.training.trainer import (
+        build_key,
+        check_config,
+        find_cached,
+        save_to_registry,
+        train_model,
+    )
 
     config = load_train_config(args.config)
     if args.weak_steps is not None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from govtag import LABELS
 from govtag.config import MergeConfig
-from govtag.rules.spans import longest_first
 from govtag.rules.num import find_numbers
+from govtag.rules.spans import longest_first
 from govtag.tag.base import Tagger
 from govtag.types import EntitySpan, SegmentedDocument, Tagging
 
