@@ -96,14 +96,19 @@ def format_validation_error(path: Path | str, exc: ValidationError) -> str:
     return f"{path}: {problems}"
 
 
-def find_config_path(explicit: str | Path | None = None) -> Path | None:
-    """The config to use: an explicit path, then $GOVTAG_CONFIG, then ./configs/govtag.yaml."""
+def locate_file(explicit: str | Path | None, env_var: str, default: Path) -> Path | None:
+    """An explicit path, then the one in ``$env_var``, then ``./default`` when it exists."""
     if explicit:
         return Path(explicit)
-    if os.environ.get(CONFIG_ENV):
-        return Path(os.environ[CONFIG_ENV])
-    candidate = Path.cwd() / DEFAULT_CONFIG_NAME
+    if os.environ.get(env_var):
+        return Path(os.environ[env_var])
+    candidate = Path.cwd() / default
     return candidate if candidate.is_file() else None
+
+
+def find_config_path(explicit: str | Path | None = None) -> Path | None:
+    """The config to use: an explicit path, then $GOVTAG_CONFIG, then ./configs/govtag.yaml."""
+    return locate_file(explicit, CONFIG_ENV, DEFAULT_CONFIG_NAME)
 
 
 def load_config(path: str | Path | None = None) -> GovtagConfig:

@@ -10,14 +10,13 @@ relative paths from the environment against the working directory.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from govtag.config import format_validation_error, load_yaml
+from govtag.config import format_validation_error, load_yaml, locate_file
 from govtag.errors import ConfigError
 
 ENV_PREFIX = "GOVTAG_SERVICE_"
@@ -114,12 +113,7 @@ class ServiceSettings(BaseSettings):
 
 def find_settings_path(explicit: str | Path | None = None) -> Path | None:
     """The settings file: an explicit path, then $GOVTAG_SERVICE_SETTINGS, then ./configs/service.yaml."""
-    if explicit:
-        return Path(explicit)
-    if os.environ.get(SETTINGS_ENV):
-        return Path(os.environ[SETTINGS_ENV])
-    candidate = Path.cwd() / DEFAULT_SETTINGS_NAME
-    return candidate if candidate.is_file() else None
+    return locate_file(explicit, SETTINGS_ENV, DEFAULT_SETTINGS_NAME)
 
 
 _PATH_FIELDS = ("pipeline_config", "model_registry")

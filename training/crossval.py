@@ -45,7 +45,7 @@ def _fold_data(data: TrainingData, left_out: str) -> TrainingData:
 def _predict(tagger, doc: AnnotatedDoc, splitter: SentenceSplitter) -> AnnotatedDoc:
     segmented = splitter.split(Document(doc.id, doc.text))
     tagging = tagger.tag_batch([segmented])[0]
-    return result_to_annotated(build_result(segmented, tagging, tagger.name if tagger.name else "model"))
+    return result_to_annotated(build_result(segmented, tagging, tagger.name))
 
 
 def run_crossval(
