@@ -33,6 +33,9 @@ class ModelConfig(_Section):
     version: str | None = Field(None, description="pin a version; None uses the registry's active one")
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", description="torch device for inference")
+    smooth_labels: bool = Field(
+        True, description="smooth the model's label scores along the document's paragraphs (govtag.smoothing)"
+    )
 
 
 EntitySource = Literal["rules", "model", "union"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from govtag.smoothing import smooth_scores
 from govtag.tag.base import Tagger
 from govtag.types import EntitySpan, SegmentedDocument, Tagging
 from govtag.model.artifact import load_predictor
@@ -20,15 +21,24 @@ def context_of(doc: SegmentedDocument, index: int) -> str:
 class ModelTagger(Tagger):
     name = "model"
 
-    def __init__(self, predictor: Predictor, meta: dict[str, Any], card: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        predictor: Predictor,
+        meta: dict[str, Any],
+        card: dict[str, Any] | None = None,
+        smooth_labels: bool = True,
+    ) -> None:
         self.predictor = predictor
         self.meta = meta
         self.card = card or {}
+        self.smooth_labels = smooth_labels
 
     @classmethod
-    def load(cls, ref: ModelRef, device: str = "cpu", batch_size: int = 32) -> "ModelTagger":
+    def load(
+        cls, ref: ModelRef, device: str = "cpu", batch_size: int = 32, smooth_labels: bool = True
+    ) -> "ModelTagger":
         predictor, meta = load_predictor(ref.path, device=device, batch_size=batch_size)
-        return cls(predictor, meta, ref.card())
+        return cls(predictor, meta, ref.card(), smooth_labels)
 
     @property
     def version(self) -> str | None:
@@ -43,6 +53,7 @@ class ModelTagger(Tagger):
             "labels": self.meta.get("labels"),
             "entity_tags": self.meta.get("tags"),
             "metrics": self.card.get("metrics", {}),
+            "smooth_labels": self.smooth_labels,
         }
 
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
@@ -62,5 +73,7 @@ class ModelTagger(Tagger):
                     EntitySpan(seg.start + s, seg.start + e, etype, score, "model")
                     for s, e, etype, score in prediction.spans
                 )
+            if self.smooth_labels:
+                scores = smooth_scores(doc, scores)
             taggings.append(Tagging(scores, entities))
         return taggings

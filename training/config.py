@@ -21,6 +21,10 @@ class _Section(BaseModel):
 
 class DataConfig(_Section):
     gold: list[Path] = Field(default_factory=list, description="hand-labelled JSONL files (contract format)")
+    test: list[Path] = Field(
+        default_factory=list,
+        description="gold files kept for testing only: never trained on, and their reports stay out of the weak set",
+    )
     corpus: Path | None = Field(None, description="unlabelled reports (JSONL with id and text) for weak labels")
     ner_root: Path | None = Field(None, description="folder of labelled NER data (CLUENER2020 ...)")
     ner_sources: list[str] = Field(default_factory=lambda: ["cluener"])
@@ -78,11 +82,12 @@ def load_train_config(path: str | Path) -> TrainConfig:
     config.registry = resolve_path(base, config.registry)
     config.work_dir = resolve_path(base, config.work_dir)
     config.data.gold = [resolve_path(base, p) for p in config.data.gold]
+    config.data.test = [resolve_path(base, p) for p in config.data.test]
     if config.data.corpus:
         config.data.corpus = resolve_path(base, config.data.corpus)
     if config.data.ner_root:
         config.data.ner_root = resolve_path(base, config.data.ner_root)
-    for gold in config.data.gold:
+    for gold in [*config.data.gold, *config.data.test]:
         if not gold.is_file():
             raise ConfigError(f"{path}: gold file not found: {gold}")
     config.source = path.resolve()

@@ -67,7 +67,8 @@ def _input_files(config: TrainConfig) -> list[Path]:
 def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -> TrainingData:
     """Gold (minus ``exclude_gold``, for leave-one-report-out), weak labels and NER examples.
 
-    Gold reports never enter the weak set, whether they are trained on or held out.
+    Gold reports never enter the weak set, whether they are trained on, held out or
+    kept for testing (``data.test``).
     """
     excluded = set(exclude_gold)
     splitter = SentenceSplitter()
@@ -82,7 +83,8 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
         for example in gold_examples(doc, splitter, config.data.gold_weight):
             (holdout if rng.random() < config.data.holdout_fraction else train).append(example)
     if config.data.corpus and config.data.max_weak_sentences:
-        documents = iter_corpus(config.data.corpus, exclude_ids=all_gold_ids)
+        test_ids = {doc.id for doc in load_gold(config.data.test)}
+        documents = iter_corpus(config.data.corpus, exclude_ids=all_gold_ids | test_ids)
         train += weak_examples(
             documents,
             splitter,

@@ -27,7 +27,8 @@ Every segment gets a probability for each label (``achievement``, ``problem``,
    add up with the prior into a score per label.
 3. **Smoothing.** Neighbouring sentences of one paragraph tend to share a label: the
    per-segment scores (softmax) are combined by forward–backward over a sticky
-   transition matrix, which yields a probability per label summing to 1.
+   transition matrix (:mod:`govtag.smoothing`), which yields a probability per label
+   summing to 1.
 
 :func:`explain` returns, per segment, the section, the prior and the cues that fired,
 so every decision can be traced back to a row of a table.
@@ -38,9 +39,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from govtag.segment import match_marker
+from govtag.smoothing import forward_backward, layout_stays, new_paragraphs
 from govtag.types import SegmentedDocument
 
 LABELS: tuple[str, ...] = ("achievement", "problem", "plan", "other")
@@ -184,12 +185,6 @@ FRAME_PRIOR = {"achievement": 1.5, "other": 0.3}  # text outside any section
 FRAME_LINE_OTHER = 3.0  # an unpunctuated short line around the body: a title, menu, signature or date
 PAST_PLAN_PENALTY = 1.0  # a plan cue in a sentence that reports finished work, in a work section
 
-# Forward-backward stickiness: the probability of keeping the previous segment's label.
-STAY_SAME_LINE = 0.75
-STAY_NEW_LINE = 0.55
-STAY_AT_HEADING = 0.25  # uniform: headings carry their own prior
-STAY_OTHER = 0.25  # uniform: "other" segments (menus, salutations) do not spread
-
 _TERMINAL = "。！？；!?;"
 _TITLE_RE = re.compile(r"报告|总结|关于|决议|讲话")
 _WORK_RE = re.compile(r"工作|任务|目标")
@@ -244,10 +239,7 @@ class _Analysis:
         self.numbered = [
             s.is_heading and match_marker(text, s.start, s.end)[0] is not None for s in segs
         ]
-        self.new_paragraph = [
-            i == 0 or any(c in text[segs[i - 1].end : s.start] for c in "\n\r\u2028\u2029")
-            for i, s in enumerate(segs)
-        ]
+        self.new_paragraph = new_paragraphs(self.doc)
         self.hits = [[c for c in SENTENCE_CUES if c.pattern.search(t)] for t in self.texts]
         self.evidence = []
         for cues, t in zip(self.hits, self.texts):
@@ -476,18 +468,8 @@ class _Analysis:
             info.append({"section": sections[i], "prior": prior, "cues": [c.name for c in self.hits[i]]})
         return scores, info
 
-    def stays(self) -> list[float]:
-        segs = self.doc.segments
-        out = [0.0]
-        for i in range(1, len(segs)):
-            if segs[i - 1].is_heading or segs[i].is_heading:
-                out.append(STAY_AT_HEADING)
-            else:
-                out.append(STAY_NEW_LINE if self.new_paragraph[i] else STAY_SAME_LINE)
-        return out
 
-
-# --------------------------------------------------------------------------- smoothing
+# --------------------------------------------------------------------------- scores to probabilities
 
 
 def _softmax(vec: list[float]) -> list[float]:
@@ -495,45 +477,6 @@ def _softmax(vec: list[float]) -> list[float]:
     exps = [math.exp(v - m) for v in vec]
     total = sum(exps)
     return [e / total for e in exps]
-
-
-@lru_cache(maxsize=16)
-def _transition(stay: float) -> tuple[tuple[float, ...], ...]:
-    k = len(LABELS)
-    rows = []
-    for a in range(k):
-        s = STAY_OTHER if LABELS[a] == "other" else stay
-        rows.append(tuple(s if a == b else (1 - s) / (k - 1) for b in range(k)))
-    return tuple(rows)
-
-
-def _forward_backward(emissions: list[list[float]], stays: list[float]) -> list[list[float]]:
-    """Posterior label probabilities of a chain with the given emissions and stickiness."""
-    n, k = len(emissions), len(LABELS)
-    if n == 0:
-        return []
-    trans = [_transition(s) for s in stays]
-    fwd = []
-    alpha = list(emissions[0])
-    z = sum(alpha) or 1.0
-    fwd.append([a / z for a in alpha])
-    for i in range(1, n):
-        t, prev = trans[i], fwd[-1]
-        alpha = [emissions[i][b] * sum(prev[a] * t[a][b] for a in range(k)) for b in range(k)]
-        z = sum(alpha) or 1.0
-        fwd.append([a / z for a in alpha])
-    bwd = [[1.0] * k for _ in range(n)]
-    for i in range(n - 2, -1, -1):
-        t, nxt = trans[i + 1], bwd[i + 1]
-        beta = [sum(t[a][b] * emissions[i + 1][b] * nxt[b] for b in range(k)) for a in range(k)]
-        z = sum(beta) or 1.0
-        bwd[i] = [b / z for b in beta]
-    post = []
-    for i in range(n):
-        p = [fwd[i][a] * bwd[i][a] for a in range(k)]
-        z = sum(p) or 1.0
-        post.append([x / z for x in p])
-    return post
 
 
 # --------------------------------------------------------------------------- public API
@@ -545,7 +488,7 @@ def score_segments(doc: SegmentedDocument) -> list[dict[str, float]]:
         return []
     analysis = _Analysis(doc)
     local, _ = analysis.local_scores()
-    post = _forward_backward([_softmax(v) for v in local], analysis.stays())
+    post = forward_backward([_softmax(v) for v in local], layout_stays(doc))
     return [dict(zip(LABELS, p, strict=True)) for p in post]
 
 
@@ -555,7 +498,7 @@ def explain(doc: SegmentedDocument) -> list[dict]:
         return []
     analysis = _Analysis(doc)
     local, info = analysis.local_scores()
-    post = _forward_backward([_softmax(v) for v in local], analysis.stays())
+    post = forward_backward([_softmax(v) for v in local], layout_stays(doc))
     for item, vec, p in zip(info, local, post, strict=True):
         item["local"] = dict(zip(LABELS, vec, strict=True))
         item["scores"] = dict(zip(LABELS, p, strict=True))

@@ -32,7 +32,10 @@ def create_taggers(config: GovtagConfig, backends: Iterable[str] = BACKENDS) -> 
         from govtag.tag.merged import MergedTagger
 
         model = ModelTagger.load(
-            active_model_ref(config.model), device=config.model.device, batch_size=config.model.batch_size
+            active_model_ref(config.model),
+            device=config.model.device,
+            batch_size=config.model.batch_size,
+            smooth_labels=config.model.smooth_labels,
         )
         if "model" in wanted:
             taggers["model"] = model
