@@ -13,6 +13,7 @@ from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.registry import ModelRegistry
 from govtag.model.tagger import ModelTagger
 from govtag.training.config import load_train_config
+from govtag.training.data import build_training_data
 from govtag.training.trainer import save_to_registry, train_model
 
 from tests.paths import SEEDS, SHARED
@@ -92,3 +93,26 @@ def test_bad_config_names_the_field(tmp_path):
     path = write_config(tmp_path, **{"optim.gold_steps": -1})
     with pytest.raises(ConfigError, match="optim.gold_steps"):
         load_train_config(path)
+
+
+def test_test_reports_are_never_trained_on(tmp_path):
+    """A report listed under data.test stays out of the gold and the weak-labelled examples."""
+    lines = (SEEDS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    test_file = tmp_path / "test.jsonl"
+    test_file.write_text(lines[2] + "\n", encoding="utf-8")  # rongchang-2019
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps({"id": json.loads(line)["id"], "text": json.loads(line)["text"]},
+                                         ensure_ascii=False) + "\n" for line in lines[:5]), encoding="utf-8")
+    config = load_train_config(write_config(tmp_path, **{
+        "data.test": [str(test_file)], "data.corpus": str(corpus), "data.max_weak_sentences": 400}))
+    data = build_training_data(config)
+    assert {e.doc_id for e in data.train + data.holdout if e.source == "gold"} == {"ludian-2020", "zhonglou-2020"}
+    # the weak set skips the test report and the gold reports
+    assert {e.doc_id for e in data.train if e.source == "weak"} == {"ledu-2020", "yinzhou-2022"}
+
+
+def test_a_report_both_trained_on_and_tested_is_refused(tmp_path):
+    config = load_train_config(write_config(tmp_path))
+    overlap = write_config(tmp_path, **{"data.test": [str(config.data.gold[0])]})
+    with pytest.raises(ConfigError, match="zhonglou-2020"):
+        build_training_data(load_train_config(overlap))

@@ -54,6 +54,7 @@ def run_crossval(
     folds: Sequence[str] | None = None,
     merges: dict[str, MergeConfig] | None = None,
     show_progress: bool = True,
+    smooth_labels: bool = True,
 ) -> dict[str, Any]:
     """Pooled scores per variant and system, and per-report label macro-F1.
 
@@ -82,7 +83,7 @@ def run_crossval(
             result = train_model(cfg, data=_fold_data(data, doc.id), phase_a_state=phase_a,
                                  show_progress=show_progress)
             phase_a = result.phase_a_weights
-            model = ModelTagger(result.predictor, result.meta)
+            model = ModelTagger(result.predictor, result.meta, smooth_labels=smooth_labels)
             preds["model"].append(_predict(model, doc, splitter))
             for name, merge in merges.items():
                 preds[name].append(_predict(MergedTagger(rules, model, merge), doc, splitter))

@@ -24,6 +24,7 @@ from govtag.training.examples import (
 )
 
 from govtag import LABELS
+from govtag.errors import ConfigError
 from govtag.segment import SentenceSplitter
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
@@ -74,6 +75,10 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
     splitter = SentenceSplitter()
     gold_docs = load_gold(config.data.gold)
     all_gold_ids = {doc.id for doc in gold_docs}
+    test_ids = {doc.id for doc in load_gold(config.data.test)}
+    if all_gold_ids & test_ids:
+        both = ", ".join(sorted(all_gold_ids & test_ids))
+        raise ConfigError(f"{config.source}: reports both in data.gold and data.test: {both}")
     rng = random.Random(config.seed)
     train: list[TrainExample] = []
     holdout: list[TrainExample] = []
@@ -83,7 +88,6 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
         for example in gold_examples(doc, splitter, config.data.gold_weight):
             (holdout if rng.random() < config.data.holdout_fraction else train).append(example)
     if config.data.corpus and config.data.max_weak_sentences:
-        test_ids = {doc.id for doc in load_gold(config.data.test)}
         documents = iter_corpus(config.data.corpus, exclude_ids=all_gold_ids | test_ids)
         train += weak_examples(
             documents,

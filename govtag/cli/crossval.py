@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--gold-steps", type=int, help="override optim.gold_steps for each fold")
     parser.add_argument("--org-sources", default="",
                         help="also score the merged tagger with ORG from these sources (e.g. union,rules)")
+    parser.add_argument("--label-weights", default="",
+                        help="also score the merged tagger with these model label weights (e.g. 0.3,0.5)")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("-o", "--output", type=Path, default=Path("crossval"), help="folder for the results")
     parser.add_argument("--pipeline-config", help="pipeline config for the merge settings (default: configs/govtag.yaml)")
@@ -44,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     folds = args.folds.split(",") if args.folds else None
     if args.threads:
         config.threads = args.threads
-    merge = load_config(args.pipeline_config).merge
+    pipeline = load_config(args.pipeline_config)
+    merge = pipeline.merge
     merges = {"merged": merge}
     for source in filter(None, (s.strip() for s in args.org_sources.split(","))):
         if source not in ("rules", "model", "union"):
@@ -52,7 +55,15 @@ def run(args: argparse.Namespace) -> int:
         variant = merge.model_copy(deep=True)
         variant.entity_sources["ORG"] = source
         merges[f"merged, ORG {source}"] = variant
-    report = run_crossval(config, variants, folds, merges)
+    for weight in filter(None, (w.strip() for w in args.label_weights.split(","))):
+        try:
+            value = float(weight)
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value <= 1.0:
+            raise SystemExit(f"govtag crossval: label weight {weight!r} is not a number in [0, 1]")
+        merges[f"merged, label weight {value:g}"] = merge.model_copy(update={"model_label_weight": value})
+    report = run_crossval(config, variants, folds, merges, smooth_labels=pipeline.model.smooth_labels)
     table = format_crossval(report)
     write_atomically(args.output / "crossval.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     write_atomically(args.output / "crossval.md", table)
