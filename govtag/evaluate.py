@@ -149,8 +149,19 @@ def evaluate(gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc]) -> dict
     }
 
 
+def per_document(gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc]) -> dict[str, dict[str, float]]:
+    """Label macro-F1 and entity micro-F1 of each document on its own."""
+    pred = align(gold, pred)
+    return {
+        g.id: {"label_macro_f1": (r := evaluate([g], [p]))["labels"]["macro_f1"],
+               "entity_micro_f1": r["entities"]["micro"]["f1"]}
+        for g, p in zip(gold, pred, strict=True)
+    }
+
+
 def format_table(report: dict[str, Any]) -> str:
-    """A plain-text table of a report from :func:`evaluate`."""
+    """A plain-text table of a report from :func:`evaluate` (and its ``per_document``
+    scores, when present)."""
     lines = [f"{'':<14}{'P':>8}{'R':>8}{'F1':>8}{'gold':>9}{'pred':>9}"]
 
     def row(name: str, m: dict[str, float]) -> str:
@@ -167,6 +178,10 @@ def format_table(report: dict[str, Any]) -> str:
     for etype in ENTITY_TYPES:
         lines.append(row(etype, report["entities"]["per_type"][etype]))
     lines.append(row("micro", report["entities"]["micro"]))
+    if report.get("per_document"):
+        lines.append(f"{'per document':<30}{'label macro-F1':>16}{'entity micro-F1':>17}")
+        for doc_id, scores in report["per_document"].items():
+            lines.append(f"{doc_id:<30}{scores['label_macro_f1']:>16.3f}{scores['entity_micro_f1']:>17.3f}")
     return "\n".join(lines)
 
 

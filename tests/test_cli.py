@@ -74,6 +74,19 @@ def test_evaluate_prints_table_and_writes_json(tmp_path):
     assert report["entities"]["per_type"]["DOC_NO"]["f1"] >= 0.95
 
 
+def test_evaluate_per_document(tmp_path):
+    out = tmp_path / "scores.json"
+    proc = govtag("evaluate", "--gold", str(SEEDS / "gold.jsonl"), "--backend", "rules", "--per-document",
+                  "--json", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert list(report["per_document"]) == report["documents"]
+    for doc_id, scores in report["per_document"].items():
+        assert doc_id.encode() in proc.stdout
+        assert 0.0 <= scores["label_macro_f1"] <= 1.0
+    assert min(s["label_macro_f1"] for s in report["per_document"].values()) <= report["labels"]["macro_f1"] + 0.05
+
+
 def test_evaluate_a_prediction_file_round_trip(tmp_path):
     pred = tmp_path / "pred.jsonl"
     proc = govtag("annotate", str(SEEDS / "reports"), "--backend", "rules", "--format", "jsonl", "-o", str(pred))

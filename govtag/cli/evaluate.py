@@ -12,7 +12,7 @@ from pathlib import Path
 
 from govtag.cli.common import add_backend_option, add_config_option, write_atomically
 from govtag.config import load_config
-from govtag.evaluate import evaluate, format_table, read_annotated, result_to_annotated
+from govtag.evaluate import evaluate, format_table, per_document, read_annotated, result_to_annotated
 from govtag.ingest import load_text
 from govtag.pipeline import Pipeline
 
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--gold", type=Path, required=True, help="gold JSON Lines file")
     parser.add_argument("--pred", type=Path, help="predictions (gold format or govtag JSON Lines output)")
     parser.add_argument("--json", type=Path, dest="json_out", help="write the scores as JSON here")
+    parser.add_argument("--per-document", action="store_true", help="also score each document on its own")
     add_backend_option(parser)
     add_config_option(parser)
     parser.set_defaults(handler=run)
@@ -39,6 +40,8 @@ def run(args: argparse.Namespace) -> int:
         pred = [result_to_annotated(r) for r in results]
         name = pipeline.backend + (f" ({pipeline.model_version})" if pipeline.model_version else "")
     report = evaluate(gold, pred)
+    if args.per_document:
+        report["per_document"] = per_document(gold, pred)
     report["gold"], report["system"] = str(args.gold), name
     print(f"gold: {args.gold} ({len(gold)} documents)   system: {name}")
     print(format_table(report))
