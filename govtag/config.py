@@ -48,7 +48,7 @@ class MergeConfig(_Section):
         0.8, ge=0.0, le=1.0, description="weight of the model's label probabilities (the rest: rules)"
     )
     entity_sources: dict[Literal["ORG", "DOC_NO", "NUM", "POLICY"], EntitySource] = Field(
-        default_factory=lambda: {"ORG": "union", "DOC_NO": "rules", "NUM": "rules", "POLICY": "rules"},
+        default_factory=lambda: {"ORG": "rules", "DOC_NO": "rules", "NUM": "rules", "POLICY": "rules"},
         description="per type: take rules spans, model spans, or their union (rules first, longer wins)",
     )
 

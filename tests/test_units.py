@@ -129,3 +129,19 @@ def test_cli_gold_error_exit_code(tmp_path):
     assert proc.returncode == 2
     assert b"r.ann.jsonl:2" in proc.stderr and b"Traceback" not in proc.stderr
     assert not (tmp_path / "gold.jsonl").exists()
+
+
+def test_heldout_gold_is_rebuilt_exactly_from_its_unit_files():
+    """seeds/heldout/gold.jsonl is what `govtag units gold` makes of the committed unit files."""
+    folder = SEEDS / "heldout" / "units"
+    committed = {json.loads(line)["id"]: json.loads(line)
+                 for line in (SEEDS / "heldout" / "gold.jsonl").read_text(encoding="utf-8").splitlines()}
+    assert len(committed) == 4
+    for doc_id, record in committed.items():
+        text = (folder / f"{doc_id}.txt").read_text(encoding="utf-8")
+        rebuilt = gold_from_units(doc_id, text, folder / f"{doc_id}.units.jsonl", folder / f"{doc_id}.ann.jsonl")
+        assert rebuilt == record
+        covered = set()
+        for seg in record["segments"]:
+            covered.update(range(seg["start"], seg["end"]))
+        assert all(i in covered for i, c in enumerate(text) if not c.isspace())
