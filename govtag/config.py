@@ -45,7 +45,7 @@ class MergeConfig(_Section):
     """How the merged backend combines rules and model."""
 
     model_label_weight: float = Field(
-        0.8, ge=0.0, le=1.0, description="weight of the model's label probabilities (the rest: rules)"
+        0.3, ge=0.0, le=1.0, description="weight of the model's label probabilities (the rest: rules)"
     )
     entity_sources: dict[Literal["ORG", "DOC_NO", "NUM", "POLICY"], EntitySource] = Field(
         default_factory=lambda: {"ORG": "rules", "DOC_NO": "rules", "NUM": "rules", "POLICY": "rules"},
