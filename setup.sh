@@ -12,7 +12,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 # torch first, pinned to the local CPU wheel: anything else pulls CUDA packages.
 .venv/bin/pip install --quiet torch==2.13.0
-.venv/bin/pip install --quiet -e ".[test]"
+.venv/bin/pip install --quiet -e ".[test,ray]"
 
 # Debian's Chromium drives the web-page test (no browser download is possible here).
 if [ ! -x /usr/bin/chromium ]; then

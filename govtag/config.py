@@ -7,11 +7,12 @@ file, so a config works from any working directory.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from govtag.errors import ConfigError
 
@@ -23,19 +24,84 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+_MIB = 1024 * 1024
+
+
+class IngestConfig(_Section):
+    """What reading one input may cost: a hostile or broken file is refused, not obeyed.
+
+    A .docx is a zip archive and a PDF holds compressed streams; their sizes once
+    decompressed are checked as declared and again while reading.
+    """
+
+    max_file_bytes: int = Field(64 * _MIB, ge=1, description="largest input file on disk, in bytes")
+    max_chars: int = Field(
+        2_000_000, ge=1, description="longest document text, in characters (a yearly report has ~20,000)"
+    )
+    max_member_bytes: int = Field(
+        32 * _MIB, ge=1024, description="largest decompressed archive member (docx) or PDF stream, in bytes"
+    )
+    max_total_bytes: int = Field(
+        128 * _MIB, ge=1024, description="largest decompressed total of one file's members or extracted text, in bytes"
+    )
+    max_members: int = Field(10_000, ge=1, description="most members in one .docx archive")
+    max_pdf_pages: int = Field(5_000, ge=1, description="most pages in one PDF")
+
+
 class SegmentationConfig(_Section):
     max_chars: int = Field(300, ge=20, le=5000, description="longest segment before a forced split")
+
+
+#: A model version is one folder name in the registry: no separators, no ``..``, no leading dot.
+VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+
+
+def version_problem(version: str) -> str | None:
+    """Why ``version`` cannot name a registry folder, or None when it can."""
+    if not VERSION_PATTERN.match(version):
+        return "use only letters, digits, '.', '_' and '-', not starting with a dot (no path separators)"
+    if ".." in version:
+        return "'..' is not allowed"
+    return None
+
+
+class VerificationConfig(_Section):
+    """How closely a model must reproduce its build-time canary outputs before it may serve.
+
+    Float noise between machines moves probabilities by far less than these
+    tolerances; damaged or swapped weights move them far more.
+    """
+
+    min_label_agreement: float = Field(
+        0.9, ge=0.0, le=1.0, description="share of canaries whose most likely label must match the build's"
+    )
+    max_prob_delta: float = Field(
+        0.05, gt=0.0, le=1.0, description="largest allowed absolute change of any canary label probability"
+    )
+    min_entity_agreement: float = Field(
+        0.9, ge=0.0, le=1.0, description="F1 between the canaries' entity spans now and at build time"
+    )
 
 
 class ModelConfig(_Section):
     registry: Path = Field(Path("models"), description="folder that holds trained model versions")
     name: str = Field("govtag-default", description="model name inside the registry")
     version: str | None = Field(None, description="pin a version; None uses the registry's active one")
+    verification: VerificationConfig = Field(
+        default_factory=VerificationConfig, description="checks a model passes before it loads or is activated"
+    )
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = Field("cpu", description="torch device for inference")
     smooth_labels: bool = Field(
         True, description="smooth the model's label scores along the document's paragraphs (govtag.smoothing)"
     )
+
+    @field_validator("version")
+    @classmethod
+    def _safe_version(cls, version: str | None) -> str | None:
+        if version is not None and (problem := version_problem(version)):
+            raise ValueError(f"invalid model version {version!r}: {problem}")
+        return version
 
 
 EntitySource = Literal["rules", "model", "union"]
@@ -55,6 +121,7 @@ class MergeConfig(_Section):
 
 class GovtagConfig(_Section):
     backend: Literal["rules", "model", "merged"] = "merged"
+    ingest: IngestConfig = IngestConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     model: ModelConfig = ModelConfig()
     merge: MergeConfig = MergeConfig()

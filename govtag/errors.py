@@ -27,6 +27,10 @@ class EmptyDocumentError(InputError):
     """The document has no text to tag."""
 
 
+class LimitExceededError(InputError):
+    """The input is larger, or costlier to read, than the configured limits allow."""
+
+
 class ConfigError(GovtagError):
     """A configuration file or value is invalid."""
 
@@ -37,6 +41,12 @@ class ModelNotFoundError(GovtagError):
     """No model where the configuration points; the message says where it looked."""
 
     exit_code = 4
+
+
+class OutputError(GovtagError):
+    """An output file or folder cannot be written; the message names it and the reason."""
+
+    exit_code = 5
 
 
 class GoldFormatError(InputError):

@@ -15,6 +15,21 @@ def iter_jsonl(path: Path, error: type[InputError] = InputError) -> Iterator[tup
 
     A missing file, bytes that are not UTF-8, or a line that is not JSON raise ``error``.
     """
+    for where, record, problem in iter_jsonl_lenient(path, error):
+        if problem is not None:
+            raise error(problem)
+        yield where, record
+
+
+def iter_jsonl_lenient(
+    path: Path, error: type[InputError] = InputError
+) -> Iterator[tuple[str, Any, str | None]]:
+    """``(where, record, problem)`` per non-blank line: a line that is not JSON is reported, not fatal.
+
+    ``problem`` names the line and the reason (``record`` is None then). A
+    missing file or bytes that are not UTF-8 still raise ``error``: nothing
+    after them can be trusted.
+    """
     if not path.is_file():
         raise error(f"file not found: {path}")
     try:
@@ -24,8 +39,8 @@ def iter_jsonl(path: Path, error: type[InputError] = InputError) -> Iterator[tup
                     continue
                 where = f"{path}:{number}"
                 try:
-                    yield where, json.loads(line)
+                    yield where, json.loads(line), None
                 except json.JSONDecodeError as exc:
-                    raise error(f"{where}: invalid JSON: {exc.msg}") from exc
+                    yield where, None, f"{where}: invalid JSON: {exc.msg}"
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text ({exc.reason})") from exc

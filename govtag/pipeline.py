@@ -15,6 +15,7 @@ from govtag.schema import DocumentResult, OutputOptions, build_result
 from govtag.segment import SentenceSplitter
 from govtag.tag import create_tagger
 from govtag.tag.base import Tagger
+from govtag.tag.steps import Steps, Wanted, run_steps
 from govtag.types import Document, SegmentedDocument
 
 
@@ -42,8 +43,14 @@ class Pipeline:
     def annotate_documents(
         self, documents: Sequence[Document], options: OutputOptions | None = None
     ) -> list[DocumentResult]:
+        return run_steps(self.annotate_steps(documents, options))
+
+    def annotate_steps(
+        self, documents: Sequence[Document], options: OutputOptions | None = None, wanted: Wanted = None
+    ) -> Steps[list[DocumentResult]]:
+        """:meth:`annotate_documents` in steps (see :mod:`govtag.tag.steps`); the service runs these."""
         segmented = [self.segment(doc) for doc in documents]
-        taggings = self.tagger.tag_batch(segmented)
+        taggings = yield from self.tagger.tag_steps(segmented, wanted)
         return [
             build_result(doc, tagging, self.tagger.name, self.tagger.version, options)
             for doc, tagging in zip(segmented, taggings, strict=True)
@@ -52,7 +59,7 @@ class Pipeline:
     def annotate(
         self, text: str, doc_id: str = "doc", options: OutputOptions | None = None
     ) -> DocumentResult:
-        return self.annotate_documents([load_text(text, doc_id)], options)[0]
+        return self.annotate_documents([load_text(text, doc_id, self.config.ingest)], options)[0]
 
     def annotate_path(self, path: str | Path, options: OutputOptions | None = None) -> DocumentResult:
-        return self.annotate_documents([load_path(path)], options)[0]
+        return self.annotate_documents([load_path(path, limits=self.config.ingest)], options)[0]

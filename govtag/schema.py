@@ -89,6 +89,11 @@ class OutputOptions(_Strict):
     include_text: bool = True  # False: only text_sha256 is returned
 
 
+def text_sha256(text: str) -> str:
+    """The hash that identifies a document's text in every output (and for ``--resume``)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def _label_of(scores: dict[str, float]) -> str:
     return max(LABELS, key=lambda label: scores.get(label, 0.0))
 
@@ -139,7 +144,7 @@ def build_result(
     result = DocumentResult(
         id=doc.document.id,
         text=text,
-        text_sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        text_sha256=text_sha256(text),
         chars=len(text),
         backend=backend,
         model_version=model_version,

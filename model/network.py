@@ -18,6 +18,7 @@ from torch import nn
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from govtag import ENTITY_TYPES, LABELS
+from govtag.atomic import write_atomically
 
 BIO_TAGS: tuple[str, ...] = ("O",) + tuple(f"{p}-{t}" for t in ENTITY_TYPES for p in ("B", "I"))
 WEIGHTS_FILE = "model.safetensors"
@@ -93,4 +94,4 @@ def _untie(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 
 
 def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

@@ -9,8 +9,14 @@ import numpy as np
 import torch
 
 from govtag import LABELS
+from govtag.errors import GovtagError
 from govtag.model.encoding import EncodingSettings, Window, encode_sentence, spans_from_tags, viterbi
 from govtag.model.network import GovtagNetwork
+from govtag.tag.steps import Steps, Wanted, run_steps
+
+
+class NonFiniteOutputError(GovtagError):
+    """The network produced NaN or infinite scores: its weights (or the device) are broken."""
 
 
 @dataclass
@@ -54,9 +60,16 @@ class Predictor:
         self.batch_size = batch_size
         self.device = device
 
-    @torch.inference_mode()
-    def logits(self, items: Sequence[tuple[str, str]]) -> tuple[list[np.ndarray], list[list[tuple[Window, np.ndarray]]]]:
+    def logits(
+        self, items: Sequence[tuple[str, str]]
+    ) -> tuple[list[np.ndarray], list[list[tuple[Window, np.ndarray]]]]:
         """Raw sentence logits (averaged over windows) and per-window tag log-probs for each item."""
+        return run_steps(self.logits_steps(items))
+
+    def logits_steps(
+        self, items: Sequence[tuple[str, str]], wanted: Wanted = None
+    ) -> Steps[tuple[list[np.ndarray], list[list[tuple[Window, np.ndarray]]]]]:
+        """:meth:`logits` one window batch per step; windows of items no longer ``wanted`` are skipped."""
         windows: list[tuple[int, Window]] = []
         for index, (text, context) in enumerate(items):
             windows.extend((index, w) for w in encode_sentence(self.tokenizer, text, context, self.settings))
@@ -64,25 +77,43 @@ class Predictor:
         sentence_sum = [np.zeros(len(LABELS)) for _ in items]
         window_count = [0] * len(items)
         tag_outputs: list[list[tuple[Window, np.ndarray]]] = [[] for _ in items]
-        for begin in range(0, len(order), self.batch_size):
-            chunk = [windows[i] for i in order[begin : begin + self.batch_size]]
-            batch = collate([w for _, w in chunk], self.tokenizer.pad_token_id)
-            batch = {k: v.to(self.device) for k, v in batch.items()}
-            sentence_logits, tag_logits = self.network(**batch)
-            tag_logp = torch.log_softmax(tag_logits.float(), dim=-1).cpu().numpy()
-            sentence_logits = sentence_logits.float().cpu().numpy()
+        position = 0
+        while position < len(order):
+            chunk: list[tuple[int, Window]] = []
+            while position < len(order) and len(chunk) < self.batch_size:
+                index, window = windows[order[position]]
+                position += 1
+                if wanted is None or wanted(index):
+                    chunk.append((index, window))
+            if not chunk:
+                break
+            with torch.inference_mode():
+                batch = collate([w for _, w in chunk], self.tokenizer.pad_token_id)
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                sentence_logits, tag_logits = self.network(**batch)
+                tag_logp = torch.log_softmax(tag_logits.float(), dim=-1).cpu().numpy()
+                sentence_logits = sentence_logits.float().cpu().numpy()
+            if not (np.isfinite(sentence_logits).all() and np.isfinite(tag_logp).all()):
+                raise NonFiniteOutputError("the model produced NaN or infinite scores; its weights are broken")
             for row, (index, window) in enumerate(chunk):
                 sentence_sum[index] += sentence_logits[row]
                 window_count[index] += 1
                 tag_outputs[index].append((window, tag_logp[row, : len(window.input_ids)]))
+            yield
         means = [s / max(c, 1) for s, c in zip(sentence_sum, window_count)]
         return means, tag_outputs
 
     def predict(self, items: Sequence[tuple[str, str]]) -> list[SentencePrediction]:
         """Label probabilities (temperature-calibrated) and entity spans for (sentence, context) pairs."""
-        means, tag_outputs = self.logits(items)
+        return run_steps(self.predict_steps(items))
+
+    def predict_steps(self, items: Sequence[tuple[str, str]], wanted: Wanted = None) -> Steps[list[SentencePrediction]]:
+        """:meth:`predict` one window batch per step (see :mod:`govtag.tag.steps`)."""
+        means, tag_outputs = yield from self.logits_steps(items, wanted)
         results = []
-        for mean, outputs in zip(means, tag_outputs):
+        for index, (mean, outputs) in enumerate(zip(means, tag_outputs)):
+            if wanted is not None and not wanted(index):
+                outputs = []  # abandoned: not worth decoding
             scaled = mean / self.temperature
             probs = np.exp(scaled - scaled.max())
             probs /= probs.sum()

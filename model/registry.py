@@ -8,27 +8,38 @@ Layout::
 
 Versions sort by their timestamp prefix; a folder is a complete model only once
 ``govtag_model.json`` is written (the trainer writes it last), so a crashed
-training run never becomes active.
+training run never becomes active. A version becomes active only after it passes
+:mod:`govtag.model.verify` (checksums and canaries); version names are single
+folder names (:func:`govtag.config.version_problem`), never paths.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from govtag.config import ModelConfig
+from govtag.atomic import write_atomically
+from govtag.config import ModelConfig, VerificationConfig, version_problem
 from govtag.errors import ModelNotFoundError
 
 MODEL_META = "govtag_model.json"
 CARD_JSON = "model_card.json"
 ACTIVE_FILE = "ACTIVE"
-_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
+
+
+class InvalidVersionError(ModelNotFoundError):
+    """A version name that is not a plain registry folder name (e.g. ``../../x``)."""
+
+
+def check_version(version: str, where: str = "model version") -> str:
+    """``version`` unchanged, or InvalidVersionError saying what is wrong with it."""
+    problem = version_problem(version)
+    if problem:
+        raise InvalidVersionError(f"invalid {where} {version!r}: {problem}")
+    return version
 
 
 @dataclass(frozen=True)
@@ -47,10 +58,11 @@ class ModelRef:
 
 
 class ModelRegistry:
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, verification: VerificationConfig | None = None) -> None:
         self.root = Path(root)
         self.name = name
         self.folder = self.root / name
+        self.verification = verification or VerificationConfig()
 
     def versions(self) -> list[str]:
         """Complete versions, oldest first."""
@@ -62,7 +74,7 @@ class ModelRegistry:
         pointer = self.folder / ACTIVE_FILE
         if pointer.is_file():
             version = pointer.read_text(encoding="utf-8").strip()
-            return version or None
+            return version or None  # as written; get() refuses a name that is not a plain version
         versions = self.versions()
         return versions[-1] if versions else None
 
@@ -76,7 +88,7 @@ class ModelRegistry:
                 f"`govtag train --config configs/train-default.yaml`, or point model.registry in "
                 f"configs/govtag.yaml at a registry that has one; `--backend rules` needs no model."
             )
-        path = self.folder / chosen
+        path = self.folder / check_version(chosen)
         if not (path / MODEL_META).is_file():
             raise ModelNotFoundError(f"model version {chosen!r} not found or incomplete: {path}")
         return ModelRef(self.name, chosen, path)
@@ -85,23 +97,31 @@ class ModelRegistry:
         """A fresh version id (UTC timestamp [+ tag]) and its folder, created empty."""
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         version = f"{stamp}-{tag}" if tag else stamp
-        if not _VERSION_RE.match(version):
+        if version_problem(version):
             raise ValueError(f"invalid version tag {tag!r}")
         path = self.folder / version
         path.mkdir(parents=True, exist_ok=False)
         return version, path
 
+    def verify(self, version: str) -> ModelRef:
+        """Load the version and run its checks; ModelVerificationError names what failed."""
+        from govtag.model.artifact import load_predictor
+
+        ref = self.get(check_version(version))
+        load_predictor(ref.path, verification=self.verification)
+        return ref
+
     def activate(self, version: str) -> None:
-        """Point ACTIVE at a complete version (atomically)."""
-        self.get(version)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".ACTIVE.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(version + "\n")
-        os.replace(tmp, self.folder / ACTIVE_FILE)
+        """Point ACTIVE at a complete version that passes verification (atomically).
+
+        A version that fails leaves ACTIVE as it was.
+        """
+        self.verify(version)
+        write_atomically(self.folder / ACTIVE_FILE, version + "\n", make_parents=False)
 
 
 def registry_for(config: ModelConfig) -> ModelRegistry:
-    return ModelRegistry(config.registry, config.name)
+    return ModelRegistry(config.registry, config.name, config.verification)
 
 
 def active_model_ref(config: ModelConfig) -> ModelRef:

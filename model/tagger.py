@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from govtag.config import VerificationConfig
 from govtag.smoothing import smooth_scores
 from govtag.tag.base import Tagger
+from govtag.tag.steps import Steps, Wanted, run_steps
 from govtag.types import EntitySpan, SegmentedDocument, Tagging
 from govtag.model.artifact import load_predictor
 from govtag.model.predictor import Predictor
@@ -35,9 +37,15 @@ class ModelTagger(Tagger):
 
     @classmethod
     def load(
-        cls, ref: ModelRef, device: str = "cpu", batch_size: int = 32, smooth_labels: bool = True
+        cls,
+        ref: ModelRef,
+        device: str = "cpu",
+        batch_size: int = 32,
+        smooth_labels: bool = True,
+        verification: VerificationConfig | None = None,
     ) -> "ModelTagger":
-        predictor, meta = load_predictor(ref.path, device=device, batch_size=batch_size)
+        """Load and verify (checksums, canaries) a registry version."""
+        predictor, meta = load_predictor(ref.path, device=device, batch_size=batch_size, verification=verification)
         return cls(predictor, meta, ref.card(), smooth_labels)
 
     @property
@@ -57,12 +65,18 @@ class ModelTagger(Tagger):
         }
 
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
+        return run_steps(self.tag_steps(docs))
+
+    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
+        """One batch of model windows per step; the windows of unwanted documents are skipped."""
         items = [
             (doc.text[seg.start : seg.end], context_of(doc, i))
             for doc in docs
             for i, seg in enumerate(doc.segments)
         ]
-        predictions = iter(self.predictor.predict(items))
+        owners = [d for d, doc in enumerate(docs) for _ in doc.segments]
+        item_wanted = None if wanted is None else (lambda item: wanted(owners[item]))
+        predictions = iter((yield from self.predictor.predict_steps(items, item_wanted)))
         taggings = []
         for doc in docs:
             scores, entities = [], []

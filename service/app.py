@@ -14,7 +14,9 @@ from govtag.service.core import GovtagService
 from govtag.service.errors import install_error_handlers
 from govtag.service.middleware import LimitAndMeasure
 from govtag.service.models import TaggerFactory
+from govtag.service.openapi import install_openapi
 from govtag.service.routes_page import STATIC_DIR
+from govtag.service.security_headers import SecurityHeaders
 from govtag.service.settings import ServiceSettings, load_settings
 from govtag.tag import create_taggers
 
@@ -48,8 +50,15 @@ def create_app(
         redoc_url=None,
     )
     app.state.service = service
+    install_openapi(app, service)
     install_error_handlers(app)
-    app.add_middleware(LimitAndMeasure, metrics=service.metrics, max_body=settings.limits.max_request_bytes)
+    app.add_middleware(
+        LimitAndMeasure,
+        metrics=service.metrics,
+        max_body=settings.limits.max_request_bytes,
+        body_timeout_s=settings.timeouts.body_s,
+    )
+    app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # outermost: also on the 413 answers
     app.include_router(routes_annotate.router)
     app.include_router(routes_model.router)
     app.include_router(routes_health.router)

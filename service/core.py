@@ -8,8 +8,9 @@ import time
 from dataclasses import dataclass
 
 from govtag.config import GovtagConfig, load_config
-from govtag.errors import ConfigError, InputError
-from govtag.ingest import load_bytes, load_text
+from govtag.errors import ConfigError, InputError, LimitExceededError
+from govtag.ingest import load_text
+from govtag.ingest.sandbox import ParseSandbox, SandboxLimits
 from govtag.schema import DocumentResult, OutputOptions, apply_options
 from govtag.service.batcher import MicroBatcher
 from govtag.service.errors import (
@@ -17,13 +18,14 @@ from govtag.service.errors import (
     ServiceError,
     Timeout,
     Unavailable,
-    Unprocessable,
     from_input_error,
 )
 from govtag.service.metrics import ServiceMetrics
 from govtag.service.models import ModelManager, TaggerFactory
+from govtag.service.parse_slots import ParseSlots
 from govtag.service.schemas import AnnotateOptions
 from govtag.service.settings import ServiceSettings
+from govtag.service.unicode_check import check_no_surrogates
 from govtag.tag import create_taggers
 from govtag.types import Document
 
@@ -67,6 +69,9 @@ class GovtagService:
             tagger_factory=tagger_factory,
             retry_after_s=settings.retry_after_s,
         )
+        parsing = settings.parsing
+        self.sandbox = ParseSandbox(SandboxLimits(parsing.memory_mb * 2**20, parsing.timeout_s), self.config.ingest)
+        self.parse_slots = ParseSlots(parsing.max_concurrent, parsing.max_waiting, settings.retry_after_s, self.metrics)
         self.batcher: MicroBatcher | None = None
         self._load_task: asyncio.Task[None] | None = None
         self.started_at = time.time()
@@ -83,6 +88,7 @@ class GovtagService:
             retry_after_s=self.settings.retry_after_s,
         )
         self._load_task = asyncio.create_task(self.models.load_initial(), name="load-models")
+        await asyncio.to_thread(self.sandbox.warm_up)
 
     async def stop(self) -> None:
         if self._load_task is not None and not self._load_task.done():
@@ -99,6 +105,9 @@ class GovtagService:
 
     def from_text(self, text: str, doc_id: str | None) -> Document:
         self.check_length(len(text))
+        check_no_surrogates(text, "text")
+        if doc_id is not None:
+            check_no_surrogates(doc_id, "id")
         try:
             return load_text(text, doc_id or "doc")
         except InputError as exc:
@@ -107,19 +116,20 @@ class GovtagService:
     async def from_upload(
         self, data: bytes, filename: str | None, doc_id: str | None, content_type: str | None
     ) -> Document:
+        """Parse an upload in the sandbox: bounded in memory, time and concurrency (see ``parsing``)."""
         limit = self.settings.limits.max_upload_bytes
         if len(data) > limit:
             raise PayloadTooLarge(f"the file has {len(data)} bytes; the limit is {limit}", code="file_too_large")
-        try:
-            document = await asyncio.to_thread(load_bytes, data, filename, doc_id, content_type)
-        except InputError as exc:
-            raise from_input_error(exc) from exc
-        except Exception as exc:  # a reader choking on a malformed file is the file's fault
-            log.warning("cannot read upload %r: %s: %s", filename, type(exc).__name__, exc)
-            raise Unprocessable(
-                f"{filename or 'the upload'}: the file could not be read (damaged or not what its type says)",
-                code="unreadable_file",
-            ) from exc
+        async with self.parse_slots.slot():
+            try:
+                document = await asyncio.to_thread(
+                    self.sandbox.load_bytes, data, filename, doc_id, content_type, self.settings.request_timeout_s
+                )
+            except InputError as exc:
+                if isinstance(exc, LimitExceededError):
+                    self.metrics.rejected.labels("parse_limit").inc()
+                    log.warning("upload %r refused: %s", filename, exc)
+                raise from_input_error(exc) from exc
         self.check_length(len(document.text), what=f"{filename or 'the upload'} (as text)")
         return document
 

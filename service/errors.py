@@ -15,7 +15,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from govtag.errors import DecodeError, EmptyDocumentError, GovtagError, InputError, UnsupportedFormatError
+from govtag.errors import (
+    DecodeError,
+    EmptyDocumentError,
+    GovtagError,
+    InputError,
+    LimitExceededError,
+    UnsupportedFormatError,
+)
+from govtag.service.security_headers import SECURITY_HEADERS
 
 log = logging.getLogger("govtag.service")
 
@@ -90,6 +98,7 @@ _INPUT_ERRORS: tuple[tuple[type[GovtagError], int, str], ...] = (
     (UnsupportedFormatError, 415, "unsupported_format"),
     (DecodeError, 422, "decode_error"),
     (EmptyDocumentError, 422, "empty_document"),
+    (LimitExceededError, 413, "limit_exceeded"),
     (InputError, 422, "invalid_input"),
 )
 
@@ -101,8 +110,14 @@ def from_input_error(exc: InputError) -> ServiceError:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def encodable(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates written as ``\\udXXX``: an error that quotes the client's
+    input (a field name, say) must still encode as UTF-8 JSON."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
-    error: dict[str, Any] = {"code": code, "message": message}
+    error: dict[str, Any] = {"code": code, "message": encodable(message)}
     if details is not None:
         error["details"] = details
     return {"error": error}
@@ -122,14 +137,22 @@ def from_validation_errors(errors: Sequence[Any], what: str = "request body", pr
     return Unprocessable(message, details=details)
 
 
+# pydantic messages that do not say what is wrong with the client's value
+_MESSAGES = {
+    "string_unicode": "not valid Unicode: it holds a lone UTF-16 surrogate (such as \\ud800)",
+}
+
+
 def describe_validation_errors(
     errors: Sequence[Any], prefix: tuple[str, ...] = ()
 ) -> tuple[str, list[dict[str, Any]]]:
     """A one-line message and JSON-safe details (location, message, type) for pydantic errors."""
     details = []
     for err in errors:
-        loc = [*prefix, *(str(part) for part in err.get("loc", ()))]
-        details.append({"loc": loc, "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))})
+        loc = [*prefix, *(encodable(str(part)) for part in err.get("loc", ()))]
+        kind = str(err.get("type", ""))
+        msg = _MESSAGES.get(kind) or encodable(str(err.get("msg", "")))
+        details.append({"loc": loc, "msg": msg, "type": kind})
     message = "; ".join(
         f"{'.'.join(d['loc']) or 'body'}: {d['msg']}" for d in details[:5]
     ) + (f" (and {len(details) - 5} more)" if len(details) > 5 else "")
@@ -172,4 +195,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return JSONResponse(error_body("internal_error", "internal server error"), status_code=500)
+        # answered outside the middleware stack, so the security headers are added here
+        return JSONResponse(
+            error_body("internal_error", "internal server error"), status_code=500, headers=SECURITY_HEADERS
+        )

@@ -52,11 +52,23 @@ class ServiceMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=r,
         )
+        self.chunks = Counter(
+            "govtag_inference_chunks",
+            "Chunks of batches run in the worker threads (model: one batch of windows)",
+            ["backend"],
+            registry=r,
+        )
         self.queue_depth = Gauge("govtag_queue_depth", "Documents waiting", ["backend"], registry=r)
         self.rejected = Counter(
             "govtag_rejected", "Requests turned away (queue_full, timeout, unavailable)", ["reason"], registry=r
         )
         self.reloads = Counter("govtag_model_reloads", "Model reloads", ["outcome"], registry=r)
+        self.nonfinite_outputs = Counter(
+            "govtag_model_nonfinite_outputs",
+            "Pipeline calls of the serving model that gave NaN or infinite scores (it is then not ready)",
+            ["backend"],
+            registry=r,
+        )
         self.ready = Gauge("govtag_ready", "1 when every configured backend is loaded and warm", registry=r)
         self.model = Info("govtag_model", "The model being served", registry=r)
         self.model_loaded = Gauge(

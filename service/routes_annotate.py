@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import UploadFile
 
 from govtag.schema import DocumentResult
@@ -28,8 +28,10 @@ from govtag.service.schemas import (
     BatchSlotError,
     BatchSuccess,
     ErrorResponse,
+    MAX_ID_CHARS,
 )
 from govtag.service.spacy_export import to_docbin_bytes, to_spacy_doc
+from govtag.service.unicode_check import parse_json_allowing_surrogates
 
 router = APIRouter(prefix="/v1", tags=["annotate"])
 
@@ -56,6 +58,18 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 _REF = "#/components/schemas/{model}"
+#: the media types an uploaded file may have (each also known by its file extension)
+UPLOAD_MEDIA_TYPES = (
+    "text/plain",
+    "text/html",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+
+
+#: bodies the annotate route reads itself: service/openapi.py adds their schemas to the components
+SELF_READ_MODELS: tuple[type[BaseModel], ...] = (AnnotateRequest, AnnotateOptions)
+
 _ANNOTATE_BODY = {
     "requestBody": {
         "required": True,
@@ -66,12 +80,23 @@ _ANNOTATE_BODY = {
                     "type": "object",
                     "required": ["file"],
                     "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "txt (UTF-8/GBK), html, docx or pdf"},
-                        "id": {"type": "string", "maxLength": 200, "description": "document id"},
-                        "options": {"type": "string", "description": "AnnotateOptions as a JSON string"},
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "the report: txt (UTF-8/GBK), html, docx or pdf, with some text",
+                        },
+                        "id": {"type": "string", "maxLength": MAX_ID_CHARS, "description": "document id"},
+                        "options": {
+                            "$ref": _REF.format(model="AnnotateOptions"),
+                            "description": "AnnotateOptions as a JSON part",
+                        },
                     },
                     "additionalProperties": False,
-                }
+                },
+                "encoding": {
+                    "file": {"contentType": ", ".join(UPLOAD_MEDIA_TYPES)},
+                    "options": {"contentType": "application/json"},
+                },
             },
         },
     }
@@ -173,7 +198,16 @@ async def _read_json(request: Request) -> AnnotateRequest:
     try:
         return AnnotateRequest.model_validate_json(body)
     except ValidationError as exc:
-        raise from_validation_errors(exc.errors(include_url=False)) from None
+        errors = exc.errors(include_url=False)
+    # pydantic's parser refuses lone surrogate escapes ("\ud800") as invalid JSON; they are valid
+    # JSON, so such a body is parsed as the batch route parses it and from_text gives the 422
+    parsed = parse_json_allowing_surrogates(body) if any(e["type"] == "json_invalid" for e in errors) else None
+    if parsed is not None:
+        try:
+            return AnnotateRequest.model_validate(parsed)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+    raise from_validation_errors(errors) from None
 
 
 async def _read_upload(request: Request) -> tuple[UploadFile, str | None, AnnotateOptions | None]:

@@ -21,7 +21,12 @@ async def healthz() -> Health:
     "/readyz",
     response_model=Readiness,
     summary="Readiness: every configured backend is loaded and warm",
-    responses={503: {"model": Readiness, "description": "loading, or the model failed to load"}},
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "loading, the model failed to load, or the serving model gave NaN/inf scores",
+        }
+    },
 )
 async def readyz(service: ServiceDep) -> JSONResponse:
     models = service.models
@@ -29,6 +34,8 @@ async def readyz(service: ServiceDep) -> JSONResponse:
     loaded = set(gen.pipelines) if gen else set()
     if models.ready:
         status, error = "ready", None
+    elif models.health_error and not models.loading:
+        status, error = "unavailable", ErrorDetail(code="model_unhealthy", message=models.health_error)
     elif models.loading:
         status, error = "loading", ErrorDetail(code="loading", message="the model is loading")
     else:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from govtag.model.registry import registry_for
 from govtag.service.deps import AdminDep, ServiceDep
+from govtag.service.public_info import public_message, public_value
 from govtag.service.schemas import ErrorResponse, ModelInfo, ReloadResponse
 
 router = APIRouter(prefix="/v1", tags=["model"])
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["model"])
 async def model_info(service: ServiceDep) -> ModelInfo:
     models = service.models
     gen = models.generation
-    taggers = gen.info() if gen else {}
+    taggers = public_value(gen.info()) if gen else {}
     model = taggers.get("model") or next(
         (info for info in taggers.values() if info.get("version") is not None), None
     )
@@ -30,7 +31,7 @@ async def model_info(service: ServiceDep) -> ModelInfo:
     elif models.loading:
         message = "the model is loading"
     else:
-        message = f"the model is not available: {models.error}"
+        message = f"the model is not available: {public_message(models.error or 'unknown error')}"
     return ModelInfo(
         ready=models.ready,
         loading=models.loading,
@@ -42,10 +43,10 @@ async def model_info(service: ServiceDep) -> ModelInfo:
         model_version=gen.model_version if gen else None,
         model=model,
         taggers=taggers,
-        registry=None if rules_only else str(registry.folder),
+        registry=None if rules_only else registry.name,
         registry_active_version=None if rules_only else registry.active_version(),
         registry_versions=[] if rules_only else registry.versions(),
-        error=models.error,
+        error=public_message(models.error) if models.error else None,
         generation=gen.number if gen else None,
         loaded_at=datetime.fromtimestamp(gen.loaded_at, timezone.utc) if gen else None,
     )

@@ -4,8 +4,31 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
-from govtag.service.settings import load_settings
+import uvicorn
+
+from govtag.service.protocol import deadline_protocol
+from govtag.service.settings import ServiceSettings, load_settings
+
+
+def uvicorn_config(app: Any, settings: ServiceSettings, **overrides: Any) -> uvicorn.Config:
+    """The uvicorn configuration of the service: its address, log level and connection deadlines.
+
+    The h11 protocol is used with deadlines for headers and bodies
+    (:mod:`govtag.service.protocol`); idle keep-alive connections close after
+    ``timeouts.keep_alive_s``. The tests start their servers with this too.
+    """
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "http": deadline_protocol(settings.timeouts),
+        "timeout_keep_alive": settings.timeouts.keep_alive_s,
+    }
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
 
 
 def serve(settings_file: str | Path | None = None, host: str | None = None, port: int | None = None) -> None:
@@ -13,8 +36,6 @@ def serve(settings_file: str | Path | None = None, host: str | None = None, port
 
     Raises :class:`~govtag.errors.ConfigError` for bad settings, before anything starts.
     """
-    import uvicorn
-
     from govtag.service.app import create_app
 
     settings = load_settings(settings_file, host=host, port=port)
@@ -23,4 +44,4 @@ def serve(settings_file: str | Path | None = None, host: str | None = None, port
     for handler in logging.getLogger().handlers:
         handler.setLevel(level)  # also for libraries that lower their own loggers' levels
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level, access_log=False)
+    uvicorn.Server(uvicorn_config(app, settings)).run()

@@ -39,11 +39,37 @@ class Limits(_Section):
     )
 
 
+class Parsing(_Section):
+    """Uploaded files are parsed in worker processes (``govtag.ingest.sandbox``) bounded by these."""
+
+    timeout_s: float = Field(20.0, gt=0, le=600, description="longest parse of one upload; 413 beyond")
+    memory_mb: int = Field(
+        1024, ge=64, le=65536, description="address space a parse may add to its worker process; 413 beyond"
+    )
+    max_concurrent: int = Field(2, ge=1, le=64, description="uploads parsed at the same time")
+    max_waiting: int = Field(8, ge=0, le=4096, description="uploads waiting for a parser; 429 beyond")
+
+
 class Batching(_Section):
     enabled: bool = Field(True, description="false: every document is tagged on its own (no micro-batching)")
     max_batch_size: int = Field(16, ge=1, le=4096, description="most documents tagged in one pipeline call")
     max_wait_ms: float = Field(10.0, ge=0, le=10_000, description="how long a batch waits to fill up")
     queue_size: int = Field(256, ge=1, description="documents waiting per backend before 429")
+    max_active: int = Field(
+        4, ge=1, le=256, description="batches in progress at once; they take turns chunk by chunk"
+    )
+
+
+class Timeouts(_Section):
+    """How long a client may take to send a request, and to come back on a kept-alive connection."""
+
+    header_s: float = Field(
+        10.0, gt=0, le=600, description="request line and headers must arrive within this (408, then closed)"
+    )
+    body_s: float = Field(
+        30.0, gt=0, le=3600, description="the whole body must arrive within this after the headers (408)"
+    )
+    keep_alive_s: float = Field(5.0, gt=0, le=600, description="an idle kept-alive connection is closed after this")
 
 
 class ServiceSettings(BaseSettings):
@@ -67,6 +93,8 @@ class ServiceSettings(BaseSettings):
     )
     limits: Limits = Limits()
     batching: Batching = Batching()
+    timeouts: Timeouts = Timeouts()
+    parsing: Parsing = Parsing()
     request_timeout_s: float = Field(60.0, gt=0, le=3600, description="per request, queueing included; 504 beyond")
     inference_threads: int = Field(1, ge=1, le=64, description="worker threads that run the pipeline")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; None disables them")

@@ -12,6 +12,8 @@ import yaml
 from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.registry import ModelRegistry
 from govtag.model.tagger import ModelTagger
+from govtag.cli.main import main
+from govtag.training.checkpoint import MANIFEST
 from govtag.training.config import load_train_config
 from govtag.training.data import build_training_data
 from govtag.training.trainer import save_to_registry, train_model
@@ -73,14 +75,17 @@ def test_same_seed_same_weights_and_resume_matches(tmp_path):
     second = train_model(config, show_progress=False)
     for key, value in weights(first).items():
         assert torch.equal(value, weights(second)[key]), key
-    # a checkpoint is written at step 2 of phase B; resuming from it ends where the full run ended
-    checkpoints = list(config.work_dir.glob("tiny-*/checkpoint.pt"))
-    assert len(checkpoints) == 1
-    state = torch.load(checkpoints[0], weights_only=False)
+    # a checkpoint is written at step 2 of phase B; resuming from it ends exactly where the full run ended
+    manifests = list(config.work_dir.glob(f"tiny-*/{MANIFEST}"))
+    assert len(manifests) == 1
+    state = json.loads(manifests[0].read_text(encoding="utf-8"))
     assert (state["phase"], state["step"]) == ("B", 2)
     resumed = train_model(config, resume=True, show_progress=False)
     for key, value in weights(first).items():
-        assert torch.allclose(value, weights(resumed)[key], atol=1e-6), key
+        assert torch.equal(value, weights(resumed)[key]), key
+    assert resumed.meta["final_loss"] == first.meta["final_loss"]
+    for key, value in first.phase_a_weights.items():
+        assert torch.equal(value, resumed.phase_a_weights[key]), key
 
 
 def test_missing_base_model_says_where_it_looked(tmp_path):
@@ -93,6 +98,15 @@ def test_bad_config_names_the_field(tmp_path):
     path = write_config(tmp_path, **{"optim.gold_steps": -1})
     with pytest.raises(ConfigError, match="optim.gold_steps"):
         load_train_config(path)
+
+
+@pytest.mark.parametrize(("option", "value"), [("--gold-steps", "-5"), ("--weak-steps", "-1")])
+def test_a_bad_step_override_is_refused_like_the_yaml(tmp_path, capsys, option, value):
+    path = write_config(tmp_path)
+    assert main(["train", "--config", str(path), option, value]) == 2
+    err = capsys.readouterr().err
+    assert f"{option} {value}: Input should be greater than or equal to 0" in err
+    assert not (tmp_path / "runs").exists() and not (tmp_path / "registry").exists()
 
 
 def test_test_reports_are_never_trained_on(tmp_path):

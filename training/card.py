@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-CARD_MD = "model_card.md"
+from govtag.atomic import write_atomically
 from govtag.model.registry import CARD_JSON
+
+CARD_MD = "model_card.md"
 
 
 def write_model_card(folder: Path, meta: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
@@ -30,8 +32,8 @@ def write_model_card(folder: Path, meta: dict[str, Any], metrics: dict[str, Any]
         "calibration": {"temperature": meta["temperature"]},
         "metrics": metrics,
     }
-    (folder / CARD_JSON).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (folder / CARD_MD).write_text(render_card(card), encoding="utf-8")
+    write_atomically(folder / CARD_JSON, json.dumps(card, ensure_ascii=False, indent=2) + "\n")
+    write_atomically(folder / CARD_MD, render_card(card))
     return card
 
 

@@ -56,6 +56,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from govtag.atomic import write_atomically
 from govtag.config import validate_file
 from govtag.errors import ConfigError, GovtagError, InputError
 from govtag.jsonl import iter_jsonl
@@ -552,9 +553,7 @@ def list_checkpoints(output_dir: Path) -> list[tuple[int, Path]]:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
 
 def _cpu_has_native_bf16() -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +19,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from govtag.model.artifact import load_tokenizer, save_model
+from govtag.atomic import write_atomically
+from govtag.model.artifact import FORMAT_VERSION, load_tokenizer, read_meta, save_model
 from govtag.model.encoding import IGNORE, EncodingSettings
 from govtag.model.network import BIO_TAGS, GovtagNetwork
 from govtag.model.predictor import Predictor, collate
-from govtag.model.registry import MODEL_META, ModelRef, ModelRegistry
+from govtag.model.registry import ModelRef, ModelRegistry
 from govtag.training.calibration import fit_temperature, holdout_metrics
 from govtag.training.card import write_model_card
-from govtag.training.config import TrainConfig
+from govtag.training.checkpoint import Checkpoint, CheckpointError, CheckpointStore
+from govtag.training.config import OptimConfig, TrainConfig
 from govtag.training.data import TrainingData, build_training_data, encode_examples
 from torch.nn import functional as F
 from tqdm import tqdm
@@ -33,7 +36,7 @@ from tqdm import tqdm
 from govtag import LABELS
 from govtag.errors import ConfigError, ModelNotFoundError
 
-CHECKPOINT = "checkpoint.pt"
+CANARY_HOLDOUT = 4  # held-out gold sentences recorded as canaries, besides the built-in ones
 
 
 @dataclass
@@ -46,9 +49,10 @@ class TrainResult:
 
 
 def build_key(config: TrainConfig, data_hashes: dict[str, str]) -> str:
-    """Identifies a training run: the resolved config (minus where it is stored) and the data."""
+    """Identifies a training run: the resolved config (minus where it is stored), the data and the
+    model folder format (so ``--reuse`` never picks a version written in an older format)."""
     payload = config.model_dump(mode="json", exclude={"registry", "work_dir", "source", "threads", "checkpoint_every"})
-    blob = json.dumps({"config": payload, "data": data_hashes}, sort_keys=True).encode()
+    blob = json.dumps({"config": payload, "data": data_hashes, "format": FORMAT_VERSION}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
@@ -164,6 +168,16 @@ class _Phase:
             epoch += 1
 
 
+def build_optimizer(network: GovtagNetwork, optim: OptimConfig) -> torch.optim.AdamW:
+    """AdamW with two groups, the encoder and the heads, each at its own learning rate."""
+    head = [p for n, p in network.named_parameters() if not n.startswith("encoder.")]
+    encoder = [p for n, p in network.named_parameters() if n.startswith("encoder.")]
+    return torch.optim.AdamW(
+        [{"params": encoder, "lr": optim.lr}, {"params": head, "lr": optim.head_lr}],
+        weight_decay=optim.weight_decay,
+    )
+
+
 def _run_phase(
     network: GovtagNetwork,
     dataset,
@@ -171,30 +185,30 @@ def _run_phase(
     phase: _Phase,
     config: TrainConfig,
     pad_id: int,
-    checkpoint_path: Path | None,
-    start_step: int = 0,
-    optimizer_state: dict | None = None,  # a checkpoint to resume from
+    store: CheckpointStore,
+    losses: list[float],
+    resume: Checkpoint | None = None,
     show_progress: bool = True,
-) -> list[float]:
+) -> None:
+    """Train ``phase``, appending to ``losses`` (the run's history, saved with each checkpoint).
+
+    ``resume`` is a checkpoint of this phase already restored into the network and
+    the random generators; the optimizer state, the batch plan and the learning-rate
+    schedule continue from its step.
+    """
     if phase.steps == 0 or not phase.main:
-        return []
+        return
     optim = config.optim
-    head = [p for n, p in network.named_parameters() if not n.startswith("encoder.")]
-    encoder = [p for n, p in network.named_parameters() if n.startswith("encoder.")]
-    optimizer = torch.optim.AdamW(
-        [{"params": encoder, "lr": optim.lr}, {"params": head, "lr": optim.head_lr}],
-        weight_decay=optim.weight_decay,
-    )
-    if optimizer_state:
-        optimizer.load_state_dict(optimizer_state["optimizer"])
-        torch.set_rng_state(optimizer_state["torch_rng"])
+    optimizer = build_optimizer(network, optim)
+    start_step = resume.step if resume else 0
+    if resume and resume.optimizer is not None:
+        optimizer.load_state_dict(resume.optimizer)
     base_lrs = [optim.lr, optim.head_lr]
     warmup = int(phase.steps * optim.warmup_ratio)
     plan = phase.batch_plan(lengths, optim.batch_size, config.seed)
     for _ in range(start_step):
         next(plan)
     network.train()
-    losses: list[float] = []
     progress = tqdm(total=phase.steps, initial=start_step, desc=f"phase {phase.name}", unit="step",
                     disable=not show_progress)
     for step in range(start_step, phase.steps):
@@ -211,11 +225,26 @@ def _run_phase(
         progress.update(1)
         progress.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}")
         done = step + 1
-        if checkpoint_path and done % config.checkpoint_every == 0 and done < phase.steps:
-            _save_checkpoint(checkpoint_path, network, optimizer, phase.name, done)
+        if done % config.checkpoint_every == 0 and done < phase.steps:
+            store.save(phase.name, done, network, optimizer, losses)
     progress.close()
     network.eval()
-    return losses
+
+
+def _resume_point(
+    store: CheckpointStore, network: GovtagNetwork, config: TrainConfig, steps: dict[str, int], show_progress: bool
+) -> Checkpoint | None:
+    """The run's checkpoint, or None. One that cannot be resumed from exactly is reported and
+    skipped: starting over gives the same model (training is deterministic), only later."""
+    try:
+        checkpoint = store.load(network, steps, lambda: build_optimizer(network, config.optim))
+    except CheckpointError as exc:
+        print(f"govtag: warning: not resuming: {exc}; training from the start", file=sys.stderr, flush=True)
+        return None
+    if show_progress:
+        where = f"phase {checkpoint.phase}, step {checkpoint.step}" if checkpoint else "no checkpoint, from the start"
+        print(f"resuming {store.folder}: {where}", flush=True)
+    return checkpoint
 
 
 def train_model(
@@ -248,32 +277,28 @@ def train_model(
     phase_b = _Phase("B", gold, other, config.optim.gold_steps, config.optim.replay_ratio)
 
     key = build_key(config, data.hashes)
-    run_dir = config.work_dir / f"{config.name}-{key}"
-    checkpoint_path = run_dir / CHECKPOINT
-    resume_state = torch.load(checkpoint_path, weights_only=False) if resume and checkpoint_path.is_file() else None
-    if resume_state and show_progress:
-        print(f"resuming from {checkpoint_path}: phase {resume_state['phase']}, step {resume_state['step']}")
-
-    losses: list[float] = []
-    if phase_a_state is not None:
-        network.load_state_dict(phase_a_state)
-    elif resume_state and resume_state["phase"] == "B":
-        pass  # phase A finished before the checkpoint
+    store = CheckpointStore(config.work_dir / f"{config.name}-{key}")
+    steps = {"A": phase_a.steps, "B": phase_b.steps}
+    resume_from = None
+    if resume and phase_a_state is None:
+        resume_from = _resume_point(store, network, config, steps, show_progress)
+    losses = list(resume_from.losses) if resume_from else []
+    pad_id = tokenizer.pad_token_id
+    if resume_from and resume_from.phase == "B":
+        resume_from.restore(network)
+        phase_a_weights = resume_from.phase_a_network
     else:
-        start, opt_state = 0, None
-        if resume_state:
-            network.load_state_dict(resume_state["network"])
-            start, opt_state = resume_state["step"], resume_state
-        losses += _run_phase(network, dataset, lengths, phase_a, config, tokenizer.pad_token_id,
-                             checkpoint_path, start, opt_state, show_progress)
-        _save_checkpoint(checkpoint_path, network, None, "B", 0)
-    phase_a_weights = {k: v.detach().clone() for k, v in network.state_dict().items()}
-    start, opt_state = 0, None
-    if resume_state and resume_state["phase"] == "B" and phase_a_state is None:
-        network.load_state_dict(resume_state["network"])
-        start, opt_state = resume_state["step"], resume_state
-    losses += _run_phase(network, dataset, lengths, phase_b, config, tokenizer.pad_token_id,
-                         checkpoint_path, start, opt_state, show_progress)
+        if phase_a_state is not None:
+            network.load_state_dict(phase_a_state)
+        else:
+            if resume_from:
+                resume_from.restore(network)
+            _run_phase(network, dataset, lengths, phase_a, config, pad_id, store, losses, resume_from, show_progress)
+        resume_from = None
+        # phase B's starting point, and the phase-A weights that a resume in phase B returns
+        store.save("B", 0, network, None, losses)
+        phase_a_weights = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    _run_phase(network, dataset, lengths, phase_b, config, pad_id, store, losses, resume_from, show_progress)
 
     predictor = Predictor(network, tokenizer, settings, 1.0, batch_size=64)
     predictor.temperature = fit_temperature(predictor, data.holdout)
@@ -297,28 +322,25 @@ def train_model(
     return TrainResult(predictor, meta, data, time.time() - started, phase_a_weights)
 
 
-def _save_checkpoint(path: Path, network: GovtagNetwork, optimizer, phase: str, step: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    torch.save(
-        {
-            "network": network.state_dict(),
-            "optimizer": optimizer.state_dict() if optimizer else None,
-            "phase": phase,
-            "step": step,
-            "torch_rng": torch.get_rng_state(),
-        },
-        tmp,
-    )
-    tmp.replace(path)
-
-
 def find_cached(registry: ModelRegistry, key: str) -> str | None:
-    """A complete registry version built from the same config and data."""
+    """The newest registry version built from the same config and data that passes verification.
+
+    A matching version that fails (damaged since it was built) is skipped with a warning,
+    so ``--reuse`` trains a fresh one instead of activating it.
+    """
     for version in reversed(registry.versions()):
-        meta = json.loads((registry.folder / version / MODEL_META).read_text(encoding="utf-8"))
-        if meta.get("build_key") == key:
-            return version
+        try:
+            meta = read_meta(registry.folder / version)
+        except ModelNotFoundError:
+            continue
+        if meta.get("build_key") != key:
+            continue
+        try:
+            registry.verify(version)
+        except ModelNotFoundError as exc:
+            print(f"not reusing {registry.name} {version}: {exc}", file=sys.stderr)
+            continue
+        return version
     return None
 
 
@@ -328,11 +350,13 @@ def save_to_registry(config: TrainConfig, result: TrainResult, activate: bool = 
     version, folder = registry.new_version(result.meta["build_key"][:8])
     metrics = {"holdout": holdout_metrics(result.predictor, result.data.holdout)}
     meta = {**result.meta, "version": version, "train_seconds": round(result.seconds, 1)}
-    (folder / "config.yaml").write_text(
-        json.dumps(config.model_dump(mode="json", exclude={"source"}), indent=2, ensure_ascii=False), encoding="utf-8"
+    write_atomically(
+        folder / "config.yaml",
+        json.dumps(config.model_dump(mode="json", exclude={"source"}), indent=2, ensure_ascii=False),
     )
     write_model_card(folder, meta, metrics)
-    save_model(folder, result.predictor.network, result.predictor.tokenizer, meta)
+    canaries = [(e.text, e.context) for e in result.data.holdout if e.source == "gold"][:CANARY_HOLDOUT]
+    save_model(folder, result.predictor, meta, canaries)  # govtag_model.json last: the folder is complete
     if activate:
         registry.activate(version)
     return registry.get(version)

@@ -1,135 +1,156 @@
-"""``govtag annotate PATH... [-o OUT] [--format json|jsonl|md] [--backend B]``
+"""govtag annotate PATH... [-o OUT] [--format json|jsonl|md|parquet|csv] [--resume]
 
-Files, folders (searched recursively for supported files), globs and ``-`` for
-stdin. One unreadable file is reported and skipped; the others are still
-annotated. The exit code is non-zero when any input failed.
+Tag reports: files, folders (searched recursively), globs, - for stdin, and
+JSON Lines corpora (one document a line: {"id", "text"} or {"id", "path"}, other
+keys kept as metadata). Inputs are streamed and every document is written as it
+finishes. A document that cannot be read or tagged is reported (and listed in
+OUT's errors.jsonl) and the others are still annotated; the exit code is
+non-zero when any document failed.
+
+Formats: json (one document, or an array), md (a readable report), jsonl (one
+document a line), parquet and csv (the tables documents, sentences and
+entities as part files in the folder OUT). --resume continues a killed run of
+jsonl, parquet or csv into the same OUT: documents already complete (same id
+and text) are skipped, nothing is redone.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
-import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from tqdm import tqdm
-
-from govtag.cli.common import add_backend_option, add_config_option, write_atomically
+from govtag import ENTITY_TYPES, LABELS
+from govtag.atomic import check_writable
+from govtag.cli.common import add_backend_option, add_config_option
 from govtag.config import load_config
-from govtag.errors import GovtagError, InputError
-from govtag.ingest import SUPPORTED_EXTENSIONS, SUPPORTED_FORMATS, load_bytes, load_path
+from govtag.corpus.inputs import STDIN, count_corpus, iter_corpus
+from govtag.corpus.progress import Progress
+from govtag.corpus.run import annotate_corpus
+from govtag.corpus.sinks import ErrorLog, JsonlSink, Sink, TableSink, WholeFileSink
+from govtag.errors import ConfigError, OutputError
 from govtag.pipeline import Pipeline
-from govtag.render import to_markdown
-from govtag.schema import DocumentResult, OutputOptions
-from govtag.types import Document
+from govtag.schema import OutputOptions
 
-BATCH_DOCUMENTS = 8
+TABLE_FORMATS = ("parquet", "csv")
+RESUMABLE = ("jsonl", *TABLE_FORMATS)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("annotate", help="tag reports: sentences, labels and entities", description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, or - for stdin")
-    parser.add_argument("-o", "--output", type=Path, help="output file (default: stdout)")
-    parser.add_argument("--format", choices=("json", "jsonl", "md"), default="json")
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, JSON Lines corpus, or - for stdin")
+    parser.add_argument("-o", "--output", type=Path,
+                        help="output file (json, jsonl, md; default: stdout) or folder (parquet, csv)")
+    parser.add_argument("--format", choices=("json", "jsonl", "md", *TABLE_FORMATS), default="json")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue a killed run into the same OUT (jsonl, parquet, csv)")
+    parser.add_argument("--part-size", type=_positive, default=64, metavar="N",
+                        help="parquet, csv: documents per part file (one row group; default 64)")
     parser.add_argument("--no-text", action="store_true", help="omit the text; keep its sha256 only")
+    parser.add_argument("--labels", type=_choices(LABELS), help="keep only sentences with these labels (comma-separated)")
+    parser.add_argument("--entity-types", type=_choices(ENTITY_TYPES),
+                        help="keep only these entity types (comma-separated)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local",
+                        help="local: this process; ray: a Ray Data pipeline (a local Ray, or --address)")
+    parser.add_argument("--address", help="ray: the cluster to join (e.g. auto, or ray://HOST:10001)")
+    parser.add_argument("--workers", type=_positive, default=1, metavar="N",
+                        help="ray: tagger actors, each with its own copy of the model (default 1)")
+    parser.add_argument("--quiet", action="store_true", help="no progress output; errors and the summary only")
     add_backend_option(parser)
     add_config_option(parser)
     parser.set_defaults(handler=run)
 
 
-@dataclass
-class Source:
-    """One input to read: a path, or stdin when ``path`` is None; ``error`` when it can't be found."""
-
-    label: str
-    path: Path | None = None
-    error: str | None = None
-
-
-def _is_supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {value!r}")
+    return number
 
 
-def expand_sources(args: list[str]) -> Iterator[Source]:
-    for arg in args:
-        if arg == "-":
-            yield Source("<stdin>")
-            continue
-        path = Path(arg)
-        if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and _is_supported(p))
-            if not files:
-                yield Source(arg, error=f"{arg}: no supported files in folder ({', '.join(SUPPORTED_FORMATS)})")
-            yield from (Source(str(p), p) for p in files)
-        elif path.exists():
-            yield Source(arg, path)
-        elif glob.has_magic(arg):
-            matches = sorted(Path(m) for m in glob.glob(arg, recursive=True) if Path(m).is_file())
-            if not matches:
-                yield Source(arg, error=f"{arg}: no file matches")
-            yield from (Source(str(p), p) for p in matches)
-        else:
-            yield Source(arg, error=f"{arg}: no such file or folder")
+def _choices(allowed: tuple[str, ...]):
+    def parse(value: str) -> list[str]:
+        chosen = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = [part for part in chosen if part not in allowed]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)} (got {value!r})")
+        return chosen
+
+    return parse
 
 
-def _load(source: Source) -> Document:
-    if source.error:
-        raise InputError(source.error)
-    if source.path is None:
-        return load_bytes(sys.stdin.buffer.read(), filename="stdin", doc_id="stdin")
-    return load_path(source.path)
+def _check_arguments(args: argparse.Namespace) -> None:
+    if args.format in TABLE_FORMATS and args.output is None:
+        raise ConfigError(f"--format {args.format} writes a folder of tables: give it with -o DIR")
+    if args.resume and args.format not in RESUMABLE:
+        raise ConfigError(f"--resume needs --format {', '.join(RESUMABLE)} (got {args.format})")
+    if args.resume and args.output is None:
+        raise ConfigError("--resume needs -o: the output of the run to continue")
+    if args.paths.count(STDIN) > 1:
+        raise ConfigError("stdin ('-') can be read only once")
+    if args.engine == "ray" and STDIN in args.paths:
+        raise ConfigError("--engine ray cannot read stdin ('-'); save it to a file")
+    if args.engine != "ray" and (args.address or args.workers != 1):
+        raise ConfigError("--address and --workers apply to --engine ray")
 
 
-def _serialize(results: list[DocumentResult], fmt: str) -> str:
-    if fmt == "jsonl":
-        return "".join(r.model_dump_json() + "\n" for r in results)
-    if fmt == "md":
-        return "\n".join(to_markdown(r) for r in results)
-    if len(results) == 1:
-        return results[0].model_dump_json(indent=2) + "\n"
-    return json.dumps([r.model_dump(mode="json") for r in results], ensure_ascii=False, indent=2) + "\n"
+def _open_sink(args: argparse.Namespace) -> tuple[Sink, ErrorLog]:
+    out: Path | None = args.output
+    if args.format in TABLE_FORMATS:
+        assert out is not None
+        if out.exists() and not out.is_dir():
+            raise OutputError(f"cannot write the output folder {out}: it is a file")
+        sink: Sink = TableSink(out, args.format, resume=args.resume, documents_per_part=args.part_size)
+        return sink, ErrorLog(out / "errors.jsonl")
+    if out is not None:
+        try:
+            check_writable(out)  # before any work, not after it
+        except OSError as exc:
+            raise OutputError(f"cannot write the output file {out}: {exc.strerror or exc}") from exc
+    errors = ErrorLog(out.with_name(out.stem + ".errors.jsonl") if out is not None else None)
+    if args.format == "jsonl":
+        return JsonlSink(out, resume=args.resume), errors
+    return WholeFileSink(out, args.format), errors
 
 
 def run(args: argparse.Namespace) -> int:
+    _check_arguments(args)
     config = load_config(args.config)
-    pipeline = Pipeline(config, backend=args.backend)
-    options = OutputOptions(include_text=not args.no_text)
-    sources = list(expand_sources(args.paths))
-    results: list[DocumentResult] = []
-    failures: list[GovtagError] = []
-    progress = tqdm(total=len(sources), unit="doc", disable=len(sources) < 2, file=sys.stderr)
-    batch: list[Document] = []
+    sink, errors = _open_sink(args)
+    options = OutputOptions(include_text=not args.no_text, labels=args.labels, entity_types=args.entity_types)
+    total = count_corpus(args.paths)
+    progress = Progress(total, enabled=not args.quiet and total > 1)
+    try:
+        if args.engine == "ray":
+            from govtag.corpus.ray_engine import annotate_corpus_on_ray
 
-    def flush() -> None:
-        results.extend(pipeline.annotate_documents(batch, options))
-        progress.update(len(batch))
-        batch.clear()
-
-    for source in sources:
-        try:
-            batch.append(_load(source))
-        except GovtagError as exc:
-            failures.append(exc)
-            tqdm.write(f"govtag: error: {exc}", file=sys.stderr)
-            progress.update(1)
-            continue
-        if len(batch) >= BATCH_DOCUMENTS:
-            flush()
-    if batch:
-        flush()
-    progress.close()
-
-    if results:
-        content = _serialize(results, args.format)
-        if args.output:
-            write_atomically(args.output, content)
+            config_path = str(config.source) if config.source else None
+            summary = annotate_corpus_on_ray(
+                iter_corpus(args.paths), config_path, args.backend, sink, errors, progress, options,
+                args.resume, args.address, args.workers,
+            )
         else:
-            sys.stdout.write(content)
-    if failures:
-        print(f"govtag: {len(failures)} of {len(sources)} input(s) failed", file=sys.stderr)
-        return failures[0].exit_code
-    return 0
+            pipeline = Pipeline(config, backend=args.backend)
+            stdin_bytes = sys.stdin.buffer.read(config.ingest.max_file_bytes + 1) if STDIN in args.paths else None
+            summary = annotate_corpus(
+                iter_corpus(args.paths), pipeline, sink, errors, progress, options, args.resume, stdin_bytes
+            )
+    except BaseException:
+        if isinstance(sink, WholeFileSink):
+            sink.discard()  # half a JSON array is no output
+        else:
+            sink.close()  # keep every finished document: --resume continues from here
+        raise
+    finally:
+        progress.close()
+        errors.close()
+    sink.close()
+    if total > 1 or summary.failed or summary.skipped:
+        print(summary.line(), file=sys.stderr)
+    if summary.failed and errors.path is not None:
+        print(f"govtag: the failed documents are listed in {errors.path}", file=sys.stderr)
+    return summary.exit_code

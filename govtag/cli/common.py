@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import tempfile
-from pathlib import Path
 
+from govtag.atomic import write_atomically
 from govtag.tag import BACKENDS
+
+__all__ = ["add_backend_option", "add_config_option", "write_atomically"]
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -16,16 +16,3 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
 
 def add_backend_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=BACKENDS, help="tagger backend (default: the config's, merged)")
-
-
-def write_atomically(path: Path, content: str) -> None:
-    """Write through a temporary file and rename, so an interrupted run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

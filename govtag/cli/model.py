@@ -16,12 +16,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     info = actions.add_parser("info", help="the active model: version, base, data hashes, metrics")
     info.add_argument("--json", action="store_true", help="print the model card as JSON")
     actions.add_parser("list", help="versions in the registry")
-    activate = actions.add_parser("activate", help="make a version the active one")
+    activate = actions.add_parser(
+        "activate", help="make a version the active one (after checking its checksums and canaries)"
+    )
     activate.add_argument("version")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from govtag.errors import ModelNotFoundError
     from govtag.model.registry import active_model_ref, registry_for
 
     config = load_config(args.config)
@@ -32,8 +35,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"{'*' if version == active else ' '} {version}")
         return 0
     if args.action == "activate":
-        registry.activate(args.version)
-        print(f"{registry.name} {args.version} is active")
+        try:
+            registry.activate(args.version)
+        except ModelNotFoundError as exc:
+            current = registry.active_version() or "none"
+            raise type(exc)(f"{exc}\n{args.version!r} was not activated; the active version is still {current}") from exc
+        print(f"{registry.name} {args.version} is active (checksums and canaries verified)")
         return 0
     ref = active_model_ref(config.model)
     card = ref.card()

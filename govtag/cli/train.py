@@ -3,15 +3,23 @@
 Fine-tunes the multi-task model and writes a new version into the registry
 (safetensors weights, tokenizer, label maps, resolved config, data hashes and a
 model card). ``--reuse`` activates an existing version built from the same
-config and data instead of training again.
+config and data instead of training again. ``--resume`` continues a run that
+was stopped or killed from its last checkpoint in ``work_dir``, ending with the
+model the uninterrupted run would have made.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from govtag.training.config import load_train_config
+from pydantic import ValidationError
+
+from govtag.training.config import OptimConfig, TrainConfig, load_train_config
+
+#: command-line overrides of ``optim`` fields
+STEP_OPTIONS = {"weak_steps": "--weak-steps", "gold_steps": "--gold-steps"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     )
 
     config = load_train_config(args.config)
-    if args.weak_steps is not None:
-        config.optim.weak_steps = args.weak_steps
-    if args.gold_steps is not None:
-        config.optim.gold_steps = args.gold_steps
+    problem = apply_step_options(config, args)
+    if problem:
+        print(f"govtag train: error: {problem}", file=sys.stderr)
+        return 2
     check_config(config)
     registry = ModelRegistry(config.registry, config.name)
     print(f"building training data for {config.name} ...", flush=True)
@@ -58,3 +66,17 @@ def run(args: argparse.Namespace) -> int:
     state = "active" if not args.no_activate else "not activated"
     print(f"saved {ref.name} {ref.version} to {ref.path} ({state}) in {result.seconds:.0f} s")
     return 0
+
+
+def apply_step_options(config: TrainConfig, args: argparse.Namespace) -> str | None:
+    """Put ``--weak-steps``/``--gold-steps`` into ``config``, validated by the rules the YAML
+    follows; returns what is wrong with them instead (and leaves ``config`` unchanged)."""
+    updates = {field: getattr(args, field) for field in STEP_OPTIONS if getattr(args, field) is not None}
+    if not updates:
+        return None
+    try:
+        config.optim = OptimConfig.model_validate({**config.optim.model_dump(), **updates})
+    except ValidationError as exc:
+        return "; ".join(f"{STEP_OPTIONS[err['loc'][0]]} {updates[err['loc'][0]]}: {err['msg']}"
+                         for err in exc.errors())
+    return None

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govtag.errors import EmptyDocumentError, InputError
+from govtag.config import IngestConfig
+from govtag.errors import EmptyDocumentError, InputError, LimitExceededError
 from govtag.ingest.docx import docx_to_text
 from govtag.ingest.formats import (
     SUPPORTED_EXTENSIONS,
@@ -28,12 +29,14 @@ from govtag.types import Document
 __all__ = ["SUPPORTED_EXTENSIONS", "SUPPORTED_FORMATS", "load_bytes", "load_path", "load_text"]
 
 _SNIFF_LENGTH = 64
+_DEFAULT_LIMITS = IngestConfig()
 
 
-def load_path(path: str | Path, doc_id: str | None = None) -> Document:
+def load_path(path: str | Path, doc_id: str | None = None, limits: IngestConfig = _DEFAULT_LIMITS) -> Document:
     """Read a report file; the format comes from the extension.
 
-    ``doc_id`` defaults to the file name without its extension.
+    ``doc_id`` defaults to the file name without its extension. A file over
+    ``limits.max_file_bytes`` is refused before it is read.
     """
     path = Path(path)
     if not path.exists():
@@ -42,11 +45,16 @@ def load_path(path: str | Path, doc_id: str | None = None) -> Document:
         raise InputError(f"{path}: is a directory, not a file")
     fmt = format_for_path(path.name)
     try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise LimitExceededError(
+                f"{path}: the file has {size} bytes; the limit is {limits.max_file_bytes} (ingest.max_file_bytes)"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from exc
     fmt = sniff_plain_text(fmt, data[:_SNIFF_LENGTH])
-    return _build(data, fmt, None, doc_id or path.stem, str(path))
+    return _build(data, fmt, None, doc_id or path.stem, str(path), limits)
 
 
 def load_bytes(
@@ -54,6 +62,7 @@ def load_bytes(
     filename: str | None = None,
     doc_id: str | None = None,
     content_type: str | None = None,
+    limits: IngestConfig = _DEFAULT_LIMITS,
 ) -> Document:
     """Read an uploaded report.
 
@@ -61,45 +70,55 @@ def load_bytes(
     else the first bytes; a charset in ``content_type`` is honoured for text
     and HTML. ``doc_id`` defaults to the file name without its extension.
     """
+    source = filename or "<upload>"
+    if len(data) > limits.max_file_bytes:
+        raise LimitExceededError(
+            f"{source}: the file has {len(data)} bytes; the limit is {limits.max_file_bytes} (ingest.max_file_bytes)"
+        )
     mime_type, charset = parse_content_type(content_type)
     fmt = format_for_upload(filename, mime_type, data[:_SNIFF_LENGTH])
     stem = file_stem_and_extension(filename)[0] if filename else ""
-    return _build(data, fmt, charset, doc_id or stem or "upload", filename or "<upload>")
+    return _build(data, fmt, charset, doc_id or stem or "upload", source, limits)
 
 
-def load_text(text: str, doc_id: str = "stdin") -> Document:
+def load_text(text: str, doc_id: str = "stdin", limits: IngestConfig = _DEFAULT_LIMITS) -> Document:
     """Wrap text already in memory, unchanged.
 
     The caller's string is kept exactly (line endings included) because the
     caller may hold offsets into it, as gold files do.
     """
-    _require_text(text, "<stdin>")
+    _require_text(text, "<stdin>", limits)
     return Document(id=doc_id, text=text, source="<stdin>", format="txt")
 
 
-def _build(data: bytes, fmt: str, charset: str | None, doc_id: str, source: str) -> Document:
+def _build(data: bytes, fmt: str, charset: str | None, doc_id: str, source: str, limits: IngestConfig) -> Document:
     if not data:
         raise EmptyDocumentError(f"{source}: the file is empty")
     try:
-        text, encoding = _convert(data, fmt, charset)
+        text, encoding = _convert(data, fmt, charset, limits)
     except InputError as exc:
         # The readers do not know the file's name; the user needs it.
         raise type(exc)(f"{source}: {exc}") from exc
-    _require_text(text, source)
+    _require_text(text, source, limits)
     return Document(id=doc_id, text=text, source=source, format=fmt, encoding=encoding)
 
 
-def _convert(data: bytes, fmt: str, charset: str | None) -> tuple[str, str | None]:
+def _convert(data: bytes, fmt: str, charset: str | None, limits: IngestConfig) -> tuple[str, str | None]:
     if fmt == "html":
         return html_to_text(data, charset)
     if fmt == "docx":
-        return docx_to_text(data), None
+        return docx_to_text(data, limits), None
     if fmt == "pdf":
-        return pdf_to_text(data), None
+        return pdf_to_text(data, limits), None
     text, encoding = decode_bytes(data, charset)
     return normalize_newlines(text), encoding
 
 
-def _require_text(text: str, source: str) -> None:
+def _require_text(text: str, source: str, limits: IngestConfig) -> None:
     if not text.strip():
         raise EmptyDocumentError(f"{source}: the document has no text")
+    if len(text) > limits.max_chars:
+        raise LimitExceededError(
+            f"{source}: the document has {len(text)} characters; the limit is {limits.max_chars} "
+            "(ingest.max_chars; split the file or raise the limit)"
+        )

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import docx
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from govtag.errors import InputError
+from govtag.config import IngestConfig
+from govtag.errors import InputError, LimitExceededError
+from govtag.ingest.archive import bounded_zip
 from govtag.ingest.layout import tidy_lines
 from govtag.ingest.text import normalize_newlines
 
 
-def docx_to_text(data: bytes) -> str:
+def docx_to_text(data: bytes, limits: IngestConfig) -> str:
     """Paragraphs in body order, table cell paragraphs included, one per line."""
     try:
-        document = docx.Document(io.BytesIO(data))
+        document = docx.Document(bounded_zip(data, limits))
         lines = list(_lines(document.iter_inner_content()))
+    except LimitExceededError:
+        raise
     # python-docx raises zipfile, lxml, KeyError and ValueError errors, among
     # others, on damaged files; all of them mean the same thing to the user.
     except Exception as exc:

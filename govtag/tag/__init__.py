@@ -36,6 +36,7 @@ def create_taggers(config: GovtagConfig, backends: Iterable[str] = BACKENDS) -> 
             device=config.model.device,
             batch_size=config.model.batch_size,
             smooth_labels=config.model.smooth_labels,
+            verification=config.model.verification,
         )
         if "model" in wanted:
             taggers["model"] = model

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
+from govtag.tag.steps import Steps, Wanted
 from govtag.types import SegmentedDocument, Tagging
 
 
@@ -31,6 +32,14 @@ class Tagger(ABC):
     @abstractmethod
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
         """Return one :class:`Tagging` per document, in order."""
+
+    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
+        """:meth:`tag_batch` in steps the service can interleave and abandon (:mod:`govtag.tag.steps`).
+
+        The default is one step; taggers with long computations (the model) override it.
+        """
+        yield from ()
+        return self.tag_batch(docs)
 
     def tag(self, doc: SegmentedDocument) -> Tagging:
         return self.tag_batch([doc])[0]

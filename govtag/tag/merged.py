@@ -14,6 +14,7 @@ from govtag.config import MergeConfig
 from govtag.rules.num import find_numbers
 from govtag.rules.spans import longest_first
 from govtag.tag.base import Tagger
+from govtag.tag.steps import Steps, Wanted, run_steps
 from govtag.types import EntitySpan, SegmentedDocument, Tagging
 
 
@@ -33,8 +34,12 @@ class MergedTagger(Tagger):
         return {**self.model.info(), "backend": self.name, "merge": self.config.model_dump()}
 
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
-        rule_tags = self.rules.tag_batch(docs)
-        model_tags = self.model.tag_batch(docs)
+        return run_steps(self.tag_steps(docs))
+
+    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
+        """The rules in one step, then the model's steps."""
+        rule_tags = yield from self.rules.tag_steps(docs, wanted)
+        model_tags = yield from self.model.tag_steps(docs, wanted)
         return [
             Tagging(
                 sentence_scores=[self._mix(r, m) for r, m in zip(rt.sentence_scores, mt.sentence_scores)],

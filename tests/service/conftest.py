@@ -22,6 +22,7 @@ import uvicorn
 
 from govtag.service.app import create_app
 from govtag.service.models import TaggerFactory
+from govtag.service.server import uvicorn_config
 from govtag.tag import create_taggers
 from service_helpers import (
     ADMIN_TOKEN,
@@ -43,7 +44,7 @@ def start_server() -> Iterator[Callable[..., LiveServer]]:
         port = free_port()
         settings = make_settings(host="127.0.0.1", port=port, **overrides)
         app = create_app(settings, tagger_factory=tagger_factory)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        config = uvicorn_config(app, settings, log_level="warning")  # as `govtag serve` runs it
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
         thread.start()

@@ -150,6 +150,7 @@ def test_broken_model_is_rejected_and_the_old_one_keeps_serving(
 
         error = assert_error(client.post("/v1/admin/reload", headers=AUTH, timeout=300), 409, "reload_failed")
         assert real.version in error["message"]  # says what is still being served
+        assert "checksum mismatch" in error["message"] and "model.safetensors" in error["message"]  # and why
 
         for backend in ALL_BACKENDS:
             response = client.post("/v1/annotate", json={"text": "一、工作开展情况\n共办理案件12件。", "options": {"backend": backend}})
