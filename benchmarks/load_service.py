@@ -19,24 +19,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
+from serving import ROOT, launch_server, percentile
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds" / "reports"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def load_texts(unit: str) -> list[str]:
@@ -46,17 +37,8 @@ def load_texts(unit: str) -> list[str]:
     return [line.strip() for report in reports for line in report.splitlines() if len(line.strip()) >= 10]
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    index = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
-    return sorted_values[index]
-
-
 def start_server(args: argparse.Namespace, batching: bool) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     env = {
-        **os.environ,
         "GOVTAG_SERVICE_BATCHING__ENABLED": "true" if batching else "false",
         "GOVTAG_SERVICE_BATCHING__MAX_BATCH_SIZE": str(args.max_batch_size),
         "GOVTAG_SERVICE_BATCHING__MAX_WAIT_MS": str(args.max_wait_ms),
@@ -66,28 +48,7 @@ def start_server(args: argparse.Namespace, batching: bool) -> tuple[subprocess.P
         env["GOVTAG_SERVICE_DEFAULT_BACKEND"] = args.backend
         if args.backend == "rules":
             env["GOVTAG_SERVICE_BACKENDS"] = '["rules"]'
-    command = [sys.executable, "-m", "govtag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if args.settings:
-        command += ["--settings", args.settings]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + args.startup_timeout
-    with httpx.Client(base_url=url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"the server exited with code {process.returncode}")
-            try:
-                response = client.get("/readyz")
-                if response.status_code == 200:
-                    return process, url
-                if response.json().get("status") == "unavailable":
-                    process.terminate()
-                    raise SystemExit(f"the server is not ready: {response.json()}")
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"the server did not become ready in {args.startup_timeout}s")
+    return launch_server(env, args.startup_timeout, ["--settings", args.settings] if args.settings else None)
 
 
 async def run_load(url: str, texts: list[str], args: argparse.Namespace) -> dict[str, object]:

@@ -31,7 +31,6 @@ import os
 import random
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,11 +40,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from serving import ROOT, launch_server, percentile
 
 from govtag.config import load_config
 from govtag.model.registry import ACTIVE_FILE, ModelRegistry, registry_for
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds" / "reports"
 WEIGHTS = "model.safetensors"
 
@@ -73,12 +72,6 @@ def pick(documents: dict[str, list[str]], rng: random.Random) -> str:
 # --- the server ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def copy_registry(workdir: Path) -> tuple[ModelRegistry, str]:
     """A registry under ``workdir`` holding a copy of the configured active model."""
     config = load_config(os.environ.get("GOVTAG_CONFIG") or ROOT / "configs" / "govtag.yaml")
@@ -90,35 +83,14 @@ def copy_registry(workdir: Path) -> tuple[ModelRegistry, str]:
 
 
 def start_server(registry: ModelRegistry, token: str, args: argparse.Namespace) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
     env = {
-        **os.environ,
         "GOVTAG_SERVICE_MODEL_REGISTRY": str(registry.root),
         "GOVTAG_SERVICE_ADMIN_TOKEN": token,
         "GOVTAG_SERVICE_LOG_LEVEL": "warning",
     }
     if args.backend:
         env["GOVTAG_SERVICE_DEFAULT_BACKEND"] = args.backend
-    command = [sys.executable, "-m", "govtag.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + args.startup_timeout
-    with httpx.Client(base_url=url, timeout=5) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise SystemExit(f"the server exited with code {process.returncode}")
-            try:
-                response = client.get("/readyz")
-                if response.status_code == 200:
-                    return process, url
-                if response.json().get("status") == "unavailable":
-                    process.terminate()
-                    raise SystemExit(f"the server is not ready: {response.json()}")
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"the server did not become ready in {args.startup_timeout}s")
+    return launch_server(env, args.startup_timeout)
 
 
 def rss_mib(pid: int | None) -> float:
@@ -193,12 +165,6 @@ class ModelEvents:
 
 
 # --- the load ------------------------------------------------------------------------------
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))]
 
 
 @dataclass

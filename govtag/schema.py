@@ -6,13 +6,13 @@ A :class:`DocumentResult` is built from a segmented document and a tagger's
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from govtag import ENTITY_TYPES, LABELS
+from govtag.digest import text_sha256
 from govtag.types import SegmentedDocument, Tagging
 
 Label = Literal["achievement", "problem", "plan", "other"]
@@ -87,11 +87,6 @@ class OutputOptions(_Strict):
     labels: list[Label] | None = None  # keep only sentences with these labels
     entity_types: list[EntityType] | None = None  # keep only these entity types
     include_text: bool = True  # False: only text_sha256 is returned
-
-
-def text_sha256(text: str) -> str:
-    """The hash that identifies a document's text in every output (and for ``--resume``)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _label_of(scores: dict[str, float]) -> str:

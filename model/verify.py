@@ -17,7 +17,6 @@ all run :func:`verify_files` and :func:`verify_canaries`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from govtag.config import VerificationConfig
+from govtag.digest import file_sha256
 from govtag.errors import ModelNotFoundError
 from govtag.model.predictor import NonFiniteOutputError, Predictor, SentencePrediction
 
@@ -45,14 +45,6 @@ BUILTIN_CANARIES: tuple[tuple[str, str], ...] = (
 
 class ModelVerificationError(ModelNotFoundError):
     """The folder is not the model that was built (checksum, canary or missing manifest)."""
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def checksums(folder: Path, names: Iterable[str]) -> dict[str, str]:

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from datasets import Dataset
+
+from govtag import LABELS
+from govtag.digest import file_sha256
+from govtag.errors import ConfigError
 from govtag.model.encoding import IGNORE, EncodingSettings, encode_sentence
+from govtag.segment import SentenceSplitter
 from govtag.training.config import TrainConfig
 from govtag.training.examples import (
     TrainExample,
@@ -22,10 +27,6 @@ from govtag.training.examples import (
     ner_examples,
     weak_examples,
 )
-
-from govtag import LABELS
-from govtag.errors import ConfigError
-from govtag.segment import SentenceSplitter
 
 LABEL_INDEX = {label: i for i, label in enumerate(LABELS)}
 
@@ -41,14 +42,6 @@ class TrainingData:
         by_source = Counter(e.source for e in self.train)
         labels = Counter(f"{e.source}:{e.label}" for e in self.train if e.label)
         return {"examples": dict(by_source), "labels": dict(sorted(labels.items())), "holdout": len(self.holdout)}
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def examples_sha256(examples: Iterable[TrainExample]) -> str:

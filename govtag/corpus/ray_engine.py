@@ -26,8 +26,9 @@ from govtag.corpus.inputs import CorpusItem
 from govtag.corpus.progress import Progress
 from govtag.corpus.run import Recorder, RunSummary, describe_failure, tag_isolating_failures
 from govtag.corpus.sinks import ErrorLog, Sink
+from govtag.digest import text_sha256
 from govtag.errors import ConfigError, GovtagError
-from govtag.schema import DocumentResult, OutputOptions, text_sha256
+from govtag.schema import DocumentResult, OutputOptions
 
 #: Documents per actor call (Ray Data's ``batch_size``), as the local engine's batches.
 RAY_BATCH_DOCUMENTS = 8

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from govtag.corpus.inputs import CorpusItem
 from govtag.corpus.progress import Progress
 from govtag.corpus.sinks import ErrorLog, Sink
+from govtag.digest import text_sha256
 from govtag.errors import GovtagError
 from govtag.pipeline import Pipeline
-from govtag.schema import DocumentResult, OutputOptions, text_sha256
+from govtag.schema import DocumentResult, OutputOptions
 from govtag.types import Document
 
 #: A batch is tagged when it holds this many documents or characters (whichever comes first).
