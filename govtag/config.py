@@ -90,7 +90,11 @@ class ModelConfig(_Section):
     verification: VerificationConfig = Field(
         default_factory=VerificationConfig, description="checks a model passes before it loads or is activated"
     )
-    batch_size: int = Field(32, ge=1, le=1024)
+    batch_size: int = Field(32, ge=1, le=1024, description="most windows in one forward pass")
+    runtime: Literal["auto", "torch", "torch-bf16", "torch-int8"] = Field(
+        "auto",
+        description="auto: torch-bf16 where the CPU has native bf16, else torch (fp32); torch-int8: dynamic int8",
+    )
     device: str = Field("cpu", description="torch device for inference")
     smooth_labels: bool = Field(
         True, description="smooth the model's label scores along the document's paragraphs (govtag.smoothing)"

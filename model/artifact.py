@@ -24,6 +24,7 @@ from govtag.model.encoding import EncodingSettings
 from govtag.model.network import ENCODER_CONFIG_DIR, WEIGHTS_FILE, GovtagNetwork, write_json
 from govtag.model.predictor import Predictor
 from govtag.model.registry import MODEL_META
+from govtag.model.runtime import apply_runtime, resolve_runtime
 from govtag.model.verify import (
     BUILTIN_CANARIES,
     INTEGRITY_KEY,
@@ -97,6 +98,7 @@ def load_predictor(
     device: str = "cpu",
     batch_size: int = 32,
     verification: VerificationConfig | None = None,
+    runtime: str = "torch",
 ) -> tuple[Predictor, dict[str, Any]]:
     """Load a model folder after checking its files, and return it only if its canaries agree.
 
@@ -115,4 +117,6 @@ def load_predictor(
         raise ModelNotFoundError(f"cannot load the model in {folder}: {exc}") from exc
     predictor = Predictor(network, tokenizer, settings, meta.get("temperature", 1.0), batch_size, device)
     verify_canaries(predictor, meta, folder, verification or VerificationConfig())
+    predictor.network = apply_runtime(predictor.network, runtime)  # verified as built, then converted
+    predictor.runtime = resolve_runtime(runtime)
     return predictor, meta

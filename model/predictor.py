@@ -59,6 +59,7 @@ class Predictor:
         self.temperature = temperature
         self.batch_size = batch_size
         self.device = device
+        self.runtime = "torch"  # set by load_predictor when it converts the network (govtag.model.runtime)
 
     def logits(
         self, items: Sequence[tuple[str, str]]

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from govtag.config import VerificationConfig
+from govtag.model.artifact import load_predictor
+from govtag.model.predictor import Predictor
+from govtag.model.registry import ModelRef
 from govtag.smoothing import smooth_scores
 from govtag.tag.base import Tagger
 from govtag.tag.steps import Steps, Wanted, run_steps
 from govtag.types import EntitySpan, SegmentedDocument, Tagging
-from govtag.model.artifact import load_predictor
-from govtag.model.predictor import Predictor
-from govtag.model.registry import ModelRef
 
 
 def context_of(doc: SegmentedDocument, index: int) -> str:
@@ -43,9 +43,13 @@ class ModelTagger(Tagger):
         batch_size: int = 32,
         smooth_labels: bool = True,
         verification: VerificationConfig | None = None,
+        runtime: str = "torch",
     ) -> "ModelTagger":
-        """Load and verify (checksums, canaries) a registry version."""
-        predictor, meta = load_predictor(ref.path, device=device, batch_size=batch_size, verification=verification)
+        """Load and verify (checksums, canaries) a registry version, then convert it for ``runtime``."""
+        predictor, meta = load_predictor(
+            ref.path, device=device, batch_size=batch_size, verification=verification,
+            runtime=runtime,
+        )
         return cls(predictor, meta, ref.card(), smooth_labels)
 
     @property
@@ -62,6 +66,7 @@ class ModelTagger(Tagger):
             "entity_tags": self.meta.get("tags"),
             "metrics": self.card.get("metrics", {}),
             "smooth_labels": self.smooth_labels,
+            "runtime": self.predictor.runtime,
         }
 
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:

@@ -27,11 +27,11 @@ Place names come from :mod:`govtag.rules.places`.
 from __future__ import annotations
 
 import bisect
-import logging
 import re
 from functools import lru_cache
 from importlib import resources
 
+from govtag.rules.jieba_dict import pos_cut
 from govtag.rules.places import (
     FUNCTION_TAGS,
     LEVELS,
@@ -217,15 +217,6 @@ def _grow(text: str, spans: list[tuple[int, int, bool]]) -> list[tuple[int, int]
     return grown
 
 
-@lru_cache(maxsize=1)
-def _pos_tagger():
-    """jieba's part-of-speech tagger, imported on first use (the import alone takes half a second)."""
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 @lru_cache(maxsize=4096)
 def _institution_name(name: str) -> str | None:
     """The proper name of a school, hospital, institute or firm, or None for a kind of one.
@@ -237,7 +228,7 @@ def _institution_name(name: str) -> str | None:
     unless a locality leads it, no word that names a kind (普惠性, 乡村小规模).
     """
     kinds = _lexicon()["kind_words"]
-    tokens = _pos_tagger().lcut(name, HMM=False)
+    tokens = pos_cut(name)
 
     def proper(index: int) -> bool:
         token = tokens[index]

@@ -9,9 +9,7 @@ dictionary knows them as a name or a rare word, not as a verb or function word
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import jieba
+from govtag.rules.jieba_dict import word_entry
 
 PROVINCES = frozenset(
     "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 "
@@ -27,21 +25,14 @@ _NOT_IN_ROOT = frozenset("于在向由和与及对将把被为以从的了是等
 _RARE_WORD = 100
 
 
-@lru_cache(maxsize=1)
-def _two_char_words() -> dict[str, tuple[int, str]]:
-    """jieba's dictionary as {word: (frequency, tag)} for its two-character words."""
-    words: dict[str, tuple[int, str]] = {}
-    with jieba.get_dict_file() as handle:
-        for raw in handle:
-            parts = raw.decode("utf-8").split()
-            if len(parts) == 3 and len(parts[0]) == 2:
-                words[parts[0]] = (int(parts[1]), parts[2])
-    return words
+def _two_char_word(chars: str) -> tuple[int, str] | None:
+    """(frequency, tag) of ``chars`` when jieba's dictionary knows it as a two-character word."""
+    return word_entry(chars) if len(chars) == 2 else None
 
 
 def is_function_word(chars: str) -> bool:
     """Whether jieba knows the two characters ``chars`` as a verb, adverb or function word (更新)."""
-    entry = _two_char_words().get(chars)
+    entry = _two_char_word(chars)
     return entry is not None and (entry[1] in FUNCTION_TAGS or entry[1] == "d")
 
 
@@ -52,7 +43,7 @@ def _is_place_root(root: str) -> bool:
         return True
     if any(c in _NOT_IN_ROOT for c in root):
         return False
-    entry = _two_char_words().get(root)
+    entry = _two_char_word(root)
     if entry is None:
         return False
     freq, tag = entry

@@ -37,6 +37,7 @@ def create_taggers(config: GovtagConfig, backends: Iterable[str] = BACKENDS) -> 
             batch_size=config.model.batch_size,
             smooth_labels=config.model.smooth_labels,
             verification=config.model.verification,
+            runtime=config.model.runtime,
         )
         if "model" in wanted:
             taggers["model"] = model
