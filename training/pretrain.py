@@ -58,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from govtag.atomic import write_atomically
 from govtag.config import validate_file
+from govtag.corpus.progress import bar_interval
 from govtag.errors import ConfigError, GovtagError, InputError
 from govtag.jsonl import iter_jsonl
 
@@ -431,7 +432,8 @@ def build_corpus(config: PretrainConfig, tokenizer: Any, *, show_progress: bool 
         from tqdm.auto import tqdm
 
         total_bytes = sum(f.path.stat().st_size for f in files)
-        bar = tqdm(total=total_bytes // 3, unit="char", unit_scale=True, desc="tokenizing", leave=False)
+        bar = tqdm(total=total_bytes // 3, unit="char", unit_scale=True, desc="tokenizing", leave=False,
+                   mininterval=bar_interval())
     try:
         ids, words, documents, paragraphs = encode_corpus(
             iter_documents(files, config.exclude_ids), tokenizer, whole_word=config.whole_word_masking,
@@ -784,7 +786,8 @@ def run_pretraining(config: PretrainConfig, *, resume: bool = False, show_progre
     if show_progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=config.max_steps, initial=progress.step, unit="step", desc="pretraining")
+        bar = tqdm(total=config.max_steps, initial=progress.step, unit="step", desc="pretraining",
+                   mininterval=bar_interval())
     last_saved = progress.step
     step = progress.step
     try:

@@ -19,7 +19,13 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from govtag import LABELS
 from govtag.atomic import write_atomically
+from govtag.corpus.progress import bar_interval
+from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.artifact import FORMAT_VERSION, load_tokenizer, read_meta, save_model
 from govtag.model.encoding import IGNORE, EncodingSettings
 from govtag.model.network import BIO_TAGS, GovtagNetwork
@@ -30,11 +36,6 @@ from govtag.training.card import write_model_card
 from govtag.training.checkpoint import Checkpoint, CheckpointError, CheckpointStore
 from govtag.training.config import OptimConfig, TrainConfig
 from govtag.training.data import TrainingData, build_training_data, encode_examples
-from torch.nn import functional as F
-from tqdm import tqdm
-
-from govtag import LABELS
-from govtag.errors import ConfigError, ModelNotFoundError
 
 CANARY_HOLDOUT = 4  # held-out gold sentences recorded as canaries, besides the built-in ones
 
@@ -210,7 +211,7 @@ def _run_phase(
         next(plan)
     network.train()
     progress = tqdm(total=phase.steps, initial=start_step, desc=f"phase {phase.name}", unit="step",
-                    disable=not show_progress)
+                    disable=not show_progress, mininterval=bar_interval())
     for step in range(start_step, phase.steps):
         batch = _collate_rows(dataset, next(plan), pad_id)
         factor = _schedule(step, phase.steps, warmup)

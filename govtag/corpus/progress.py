@@ -11,6 +11,11 @@ from tqdm import tqdm
 LOG_EVERY_S = 10.0
 
 
+def bar_interval(stream: IO[str] | None = None) -> float:
+    """tqdm's ``mininterval``: redraw often on a terminal, write a line only every LOG_EVERY_S into a log."""
+    return 0.1 if (stream or sys.stderr).isatty() else LOG_EVERY_S
+
+
 class Progress:
     """Documents done of ``total``, characters per second and the time left."""
 

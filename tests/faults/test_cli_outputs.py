@@ -79,3 +79,15 @@ def test_an_oversized_input_is_an_error_record_and_the_others_are_annotated(tmp_
     assert proc.returncode == 2, stderr
     assert "big.txt: the document has 32009 characters; the limit is 20000" in stderr
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["ludian-2020"]
+
+
+def test_a_closed_pipe_ends_the_run_quietly() -> None:
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    proc = subprocess.run(
+        [GOVTAG, "annotate", str(SEEDS / "reports"), "--backend", "rules", "--format", "jsonl"],
+        stdout=reader.stdin, stderr=subprocess.PIPE, cwd=ROOT, timeout=300,
+    )
+    reader.stdin.close()
+    reader.wait()
+    assert proc.returncode == 141
+    assert b"Traceback" not in proc.stderr
