@@ -144,7 +144,7 @@ def _kill_when(process: subprocess.Popen, ready, timeout: float = 300.0) -> None
     process.wait()
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
 def test_a_killed_run_resumes_to_the_uninterrupted_output(tmp_path: Path, small_corpus: Path, fmt: str) -> None:
     def command(out: Path, *extra: str) -> list[str]:
         return [GOVTAG, "annotate", str(small_corpus), "--backend", "rules", "--format", fmt, "-o", str(out),
@@ -156,7 +156,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_output(tmp_path: Path, small_
     def halfway() -> bool:
         if fmt == "jsonl":
             return killed.is_file() and killed.read_bytes().count(b"\n") >= 8
-        return len(list((killed / "documents").glob("*.parquet"))) >= 3 if killed.is_dir() else False
+        return len(list((killed / "documents").glob(f"*.{fmt}"))) >= 3 if killed.is_dir() else False
 
     process = subprocess.Popen(command(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     _kill_when(process, halfway)
@@ -167,7 +167,7 @@ def test_a_killed_run_resumes_to_the_uninterrupted_output(tmp_path: Path, small_
             json.loads(line)
         done_before = len(lines) - 1
     else:
-        done_before = ds.dataset(killed / "documents").count_rows()
+        done_before = ds.dataset(killed / "documents", format=fmt).count_rows()
     assert 0 < done_before < 24
 
     resumed = subprocess.run(command(killed, "--resume"), capture_output=True, cwd=ROOT)
@@ -179,6 +179,6 @@ def test_a_killed_run_resumes_to_the_uninterrupted_output(tmp_path: Path, small_
     else:
         for table in ("documents", "sentences", "entities"):
             key = ["doc_id", "start", "end"] if table != "documents" else ["doc_id"]
-            ours = ds.dataset(killed / table).to_table().sort_by([(k, "ascending") for k in key])
-            theirs = ds.dataset(reference / table).to_table().sort_by([(k, "ascending") for k in key])
+            ours = ds.dataset(killed / table, format=fmt).to_table().sort_by([(k, "ascending") for k in key])
+            theirs = ds.dataset(reference / table, format=fmt).to_table().sort_by([(k, "ascending") for k in key])
             assert ours.equals(theirs), table
