@@ -25,6 +25,38 @@ def default_file_mode() -> int:
     return 0o666 & ~umask
 
 
+class AtomicFile:
+    """A file written in pieces and published whole: a temporary file until :meth:`commit` renames it.
+
+    :meth:`discard` (or a failed commit) removes the temporary file and leaves
+    the target as it was. Text is written as UTF-8.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        self._tmp = Path(tmp)
+        self.handle = os.fdopen(fd, "wb")
+
+    def write(self, content: str | bytes) -> None:
+        self.handle.write(content.encode("utf-8") if isinstance(content, str) else content)
+
+    def commit(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self._tmp, default_file_mode())
+            os.replace(self._tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        self.handle.close()
+        self._tmp.unlink(missing_ok=True)
+
+
 def write_atomically(path: str | Path, content: str | bytes, *, make_parents: bool = True) -> None:
     """Write ``content`` (text as UTF-8, or bytes) to ``path`` atomically.
 
@@ -34,18 +66,13 @@ def write_atomically(path: str | Path, content: str | bytes, *, make_parents: bo
     path = Path(path)
     if make_parents:
         path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    target = AtomicFile(path)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
+        target.write(content)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        target.discard()
         raise
+    target.commit()
 
 
 def check_writable(path: str | Path) -> None:

@@ -49,8 +49,6 @@ class CorpusItem:
         if self.error is not None:
             raise InputError(self.error)
         if self.text is not None:
-            if not isinstance(self.text, str):
-                raise InputError(f"{self.where}: 'text' must be a string")
             return load_text(self.text, self.id, limits)
         if self.stdin:
             return load_bytes(stdin_bytes or b"", filename="stdin", doc_id=self.id, limits=limits)

@@ -113,9 +113,11 @@ def annotate_corpus_on_ray(
 ) -> RunSummary:
     """Annotate on a Ray cluster (``address``) or a local Ray instance started for the run."""
     ray = _import_ray()
-    rows = [{"item": _item_row(item)} for item in items]  # descriptors: paths, inline texts, metadata
-    if any(json.loads(row["item"])["stdin"] for row in rows):
-        raise ConfigError("--engine ray cannot read stdin; save it to a file")
+    rows = []  # descriptors: paths, inline texts, metadata
+    for item in items:
+        if item.stdin:
+            raise ConfigError("--engine ray cannot read stdin; save it to a file")
+        rows.append({"item": _item_row(item)})
     if not rows:
         return RunSummary()
     done = sorted(sink.completed()) if resume else []

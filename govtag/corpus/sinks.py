@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -30,7 +29,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from govtag.atomic import default_file_mode, write_atomically
+from govtag.atomic import AtomicFile, write_atomically
 from govtag.corpus.tables import SCHEMAS, TABLES, table_rows, to_arrow
 from govtag.errors import OutputError
 from govtag.render import to_markdown
@@ -194,57 +193,55 @@ class WholeFileSink:
         self.fmt = fmt
         self._first: DocumentResult | None = None
         self._count = 0
-        if path is None:
-            self._handle: IO[str] = sys.stdout
-            self._tmp: Path | None = None
-        else:
-            self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._file: AtomicFile | None = None
+        if path is not None:
             try:
-                self._handle = self._tmp.open("w", encoding="utf-8")
+                self._file = AtomicFile(path)
             except OSError as exc:
                 raise OutputError(f"cannot write the output file {path}: {exc.strerror or exc}") from exc
 
     def completed(self) -> Done:
         return set()
 
+    def _write(self, text: str) -> None:
+        if self._file is None:
+            sys.stdout.write(text)
+        else:
+            self._file.write(text)
+
     def write(self, result: DocumentResult, source: str, metadata: dict[str, Any]) -> None:
         self._count += 1
         if self.fmt == "md":
-            self._handle.write(("\n" if self._count > 1 else "") + to_markdown(result))
+            self._write(("\n" if self._count > 1 else "") + to_markdown(result))
             return
         if self._count == 1:  # held back: a single document is written as an object, not an array
             self._first = result
             return
         if self._count == 2:
             assert self._first is not None
-            self._handle.write("[\n" + _indented(self._first))
+            self._write("[\n" + _indented(self._first))
             self._first = None
-        self._handle.write(",\n" + _indented(result))
+        self._write(",\n" + _indented(result))
 
     def close(self) -> None:
         if self.fmt == "json":
             if self._first is not None:
-                self._handle.write(self._first.model_dump_json(indent=2) + "\n")
+                self._write(self._first.model_dump_json(indent=2) + "\n")
             elif self._count > 1:
-                self._handle.write("\n]\n")
-        self._handle.flush()
-        if self._tmp is None or self.path is None:
-            return
-        self._handle.close()
-        if self._count == 0:
-            self._tmp.unlink(missing_ok=True)
-            return
-        try:
-            os.chmod(self._tmp, default_file_mode())
-            os.replace(self._tmp, self.path)
-        except OSError as exc:
-            self._tmp.unlink(missing_ok=True)
-            raise OutputError(f"cannot write the output file {self.path}: {exc.strerror or exc}") from exc
+                self._write("\n]\n")
+        if self._file is None:
+            sys.stdout.flush()
+        elif self._count == 0:
+            self._file.discard()  # no document: no output file
+        else:
+            try:
+                self._file.commit()
+            except OSError as exc:
+                raise OutputError(f"cannot write the output file {self.path}: {exc.strerror or exc}") from exc
 
     def discard(self) -> None:
-        if self._tmp is not None:
-            self._handle.close()
-            self._tmp.unlink(missing_ok=True)
+        if self._file is not None:
+            self._file.discard()
 
 
 def _indented(result: DocumentResult) -> str:
