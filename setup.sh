@@ -23,5 +23,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# Label Studio and doccano for the labelling round-trip tests, each in its own virtualenv (their pins clash
+# with the project's); the extra pins hold back releases that break them (sentry-sdk 3, marshmallow 4, numpy 2).
+if [ ! -x .venv-labelstudio/bin/label-studio ]; then "$PYTHON" -m venv .venv-labelstudio; fi
+.venv-labelstudio/bin/pip install --quiet "label-studio==1.23.2" "sentry-sdk<3"
+if [ ! -x .venv-doccano/bin/doccano ]; then "$PYTHON" -m venv .venv-doccano; fi
+.venv-doccano/bin/pip install --quiet "doccano==1.8.4" "marshmallow<4" "numpy<2"
+
 # The default model: reused when the registry already has one built from the same config and data.
 .venv/bin/govtag train --config configs/train-default.yaml --reuse

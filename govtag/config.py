@@ -91,9 +91,13 @@ class ModelConfig(_Section):
         default_factory=VerificationConfig, description="checks a model passes before it loads or is activated"
     )
     batch_size: int = Field(32, ge=1, le=1024, description="most windows in one forward pass")
-    runtime: Literal["auto", "torch", "torch-bf16", "torch-int8"] = Field(
+    runtime: Literal["auto", "torch", "torch-bf16", "torch-bf16-compiled", "torch-int8"] = Field(
         "auto",
-        description="auto: torch-bf16 where the CPU has native bf16, else torch (fp32); torch-int8: dynamic int8",
+        description="auto: torch-bf16 where the CPU has native bf16, else torch (fp32), and torch-bf16-compiled "
+        "for corpus runs of at least compile_min_documents documents; torch-int8: dynamic int8",
+    )
+    compile_min_documents: int = Field(
+        50, ge=1, description="runtime auto: compile the network (a warm-up of seconds) for runs this long"
     )
     device: str = Field("cpu", description="torch device for inference")
     smooth_labels: bool = Field(

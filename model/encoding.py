@@ -67,9 +67,39 @@ def encode_sentence(
 ) -> list[Window]:
     """Windows for one sentence; with ``entities`` the windows carry BIO targets."""
     sentence = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
-    ids_a: list[int] = sentence["input_ids"]
-    offsets_a: list[tuple[int, int]] = [tuple(o) for o in sentence["offset_mapping"]]
-    ids_b: list[int] = tokenizer(context, add_special_tokens=False)["input_ids"][: settings.context_tokens] if context else []
+    ids_b: list[int] = tokenizer(context, add_special_tokens=False)["input_ids"] if context else []
+    return windows_of(tokenizer, text, sentence["input_ids"], sentence["offset_mapping"], ids_b, settings, entities)
+
+
+def encode_many(tokenizer, items: list[tuple[str, str]], settings: EncodingSettings) -> list[list[Window]]:
+    """:func:`encode_sentence` for many (sentence, context) pairs, tokenised in one call.
+
+    Batch tokenisation runs in the fast tokenizer's own threads, and a document's few
+    distinct heading paths are tokenised once each.
+    """
+    if not items:
+        return []
+    encoded = tokenizer([text for text, _ in items], add_special_tokens=False, return_offsets_mapping=True)
+    contexts = sorted({context for _, context in items if context})
+    context_ids = dict(zip(contexts, tokenizer(contexts, add_special_tokens=False)["input_ids"])) if contexts else {}
+    return [
+        windows_of(tokenizer, text, ids, offsets, context_ids.get(context, []), settings)
+        for (text, context), ids, offsets in zip(items, encoded["input_ids"], encoded["offset_mapping"])
+    ]
+
+
+def windows_of(
+    tokenizer,
+    text: str,
+    ids_a: list[int],
+    offsets: list,
+    context_ids: list[int],
+    settings: EncodingSettings,
+    entities: list[tuple[int, int, str]] | None = None,
+) -> list[Window]:
+    """Cut a tokenised sentence (plus its tokenised heading path) into windows."""
+    offsets_a: list[tuple[int, int]] = [tuple(o) for o in offsets]
+    ids_b = context_ids[: settings.context_tokens]
     room = settings.max_length - len(ids_b) - 3
     if room < 8:
         ids_b, room = [], settings.max_length - 3
@@ -140,10 +170,17 @@ _START_ALLOWED = np.array([not t.startswith("I-") for t in BIO_TAGS])
 
 
 def viterbi(log_probs: np.ndarray) -> list[int]:
-    """Best tag sequence under the BIO constraints (constrained decoding instead of a CRF)."""
+    """Best tag sequence under the BIO constraints (constrained decoding instead of a CRF).
+
+    Transitions carry no score, only the constraints, so when the per-token argmax is
+    itself a valid sequence it is the optimum; the dynamic programme runs only otherwise.
+    """
     steps, n = log_probs.shape
     if steps == 0:
         return []
+    greedy = log_probs.argmax(1)
+    if _START_ALLOWED[greedy[0]] and _ALLOWED[greedy[:-1], greedy[1:]].all():
+        return greedy.tolist()
     penalty = np.where(_ALLOWED, 0.0, -1e9)
     score = np.where(_START_ALLOWED, log_probs[0], -1e9)
     back = np.zeros((steps, n), dtype=np.int64)

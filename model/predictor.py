@@ -10,7 +10,7 @@ import torch
 
 from govtag import LABELS
 from govtag.errors import GovtagError
-from govtag.model.encoding import EncodingSettings, Window, encode_sentence, spans_from_tags, viterbi
+from govtag.model.encoding import EncodingSettings, Window, encode_many, spans_from_tags, viterbi
 from govtag.model.network import GovtagNetwork
 from govtag.tag.steps import Steps, Wanted, run_steps
 
@@ -68,12 +68,18 @@ class Predictor:
         return run_steps(self.logits_steps(items))
 
     def logits_steps(
-        self, items: Sequence[tuple[str, str]], wanted: Wanted = None
+        self, items: Sequence[tuple[str, str]], wanted: Wanted = None, tags: bool = True
     ) -> Steps[tuple[list[np.ndarray], list[list[tuple[Window, np.ndarray]]]]]:
-        """:meth:`logits` one window batch per step; windows of items no longer ``wanted`` are skipped."""
-        windows: list[tuple[int, Window]] = []
-        for index, (text, context) in enumerate(items):
-            windows.extend((index, w) for w in encode_sentence(self.tokenizer, text, context, self.settings))
+        """:meth:`logits` one window batch per step; windows of items no longer ``wanted`` are skipped.
+
+        With ``tags=False`` the token head's scores are not kept (callers that take no
+        entities from the model save their decoding).
+        """
+        windows: list[tuple[int, Window]] = [
+            (index, window)
+            for index, item_windows in enumerate(encode_many(self.tokenizer, list(items), self.settings))
+            for window in item_windows
+        ]
         order = sorted(range(len(windows)), key=lambda i: len(windows[i][1].input_ids))
         sentence_sum = [np.zeros(len(LABELS)) for _ in items]
         window_count = [0] * len(items)
@@ -92,14 +98,15 @@ class Predictor:
                 batch = collate([w for _, w in chunk], self.tokenizer.pad_token_id)
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 sentence_logits, tag_logits = self.network(**batch)
-                tag_logp = torch.log_softmax(tag_logits.float(), dim=-1).cpu().numpy()
+                tag_logp = torch.log_softmax(tag_logits.float(), dim=-1).cpu().numpy() if tags else None
                 sentence_logits = sentence_logits.float().cpu().numpy()
-            if not (np.isfinite(sentence_logits).all() and np.isfinite(tag_logp).all()):
+            if not (np.isfinite(sentence_logits).all() and (tag_logp is None or np.isfinite(tag_logp).all())):
                 raise NonFiniteOutputError("the model produced NaN or infinite scores; its weights are broken")
             for row, (index, window) in enumerate(chunk):
                 sentence_sum[index] += sentence_logits[row]
                 window_count[index] += 1
-                tag_outputs[index].append((window, tag_logp[row, : len(window.input_ids)]))
+                if tag_logp is not None:
+                    tag_outputs[index].append((window, tag_logp[row, : len(window.input_ids)]))
             yield
         means = [s / max(c, 1) for s, c in zip(sentence_sum, window_count)]
         return means, tag_outputs
@@ -108,9 +115,11 @@ class Predictor:
         """Label probabilities (temperature-calibrated) and entity spans for (sentence, context) pairs."""
         return run_steps(self.predict_steps(items))
 
-    def predict_steps(self, items: Sequence[tuple[str, str]], wanted: Wanted = None) -> Steps[list[SentencePrediction]]:
-        """:meth:`predict` one window batch per step (see :mod:`govtag.tag.steps`)."""
-        means, tag_outputs = yield from self.logits_steps(items, wanted)
+    def predict_steps(
+        self, items: Sequence[tuple[str, str]], wanted: Wanted = None, entities: bool = True
+    ) -> Steps[list[SentencePrediction]]:
+        """:meth:`predict` one window batch per step (see :mod:`govtag.tag.steps`); no spans without ``entities``."""
+        means, tag_outputs = yield from self.logits_steps(items, wanted, tags=entities)
         results = []
         for index, (mean, outputs) in enumerate(zip(means, tag_outputs)):
             if wanted is not None and not wanted(index):

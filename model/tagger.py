@@ -72,7 +72,9 @@ class ModelTagger(Tagger):
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
         return run_steps(self.tag_steps(docs))
 
-    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
+    def tag_steps(
+        self, docs: Sequence[SegmentedDocument], wanted: Wanted = None, *, entities: bool = True
+    ) -> Steps[list[Tagging]]:
         """One batch of model windows per step; the windows of unwanted documents are skipped."""
         items = [
             (doc.text[seg.start : seg.end], context_of(doc, i))
@@ -81,7 +83,7 @@ class ModelTagger(Tagger):
         ]
         owners = [d for d, doc in enumerate(docs) for _ in doc.segments]
         item_wanted = None if wanted is None else (lambda item: wanted(owners[item]))
-        predictions = iter((yield from self.predictor.predict_steps(items, item_wanted)))
+        predictions = iter((yield from self.predictor.predict_steps(items, item_wanted, entities)))
         taggings = []
         for doc in docs:
             scores, entities = [], []

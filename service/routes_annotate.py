@@ -20,6 +20,7 @@ from govtag.service.errors import (
     from_validation_errors,
 )
 from govtag.service.schemas import (
+    MAX_ID_CHARS,
     AnnotateOptions,
     AnnotateRequest,
     BatchFailure,
@@ -28,7 +29,6 @@ from govtag.service.schemas import (
     BatchSlotError,
     BatchSuccess,
     ErrorResponse,
-    MAX_ID_CHARS,
 )
 from govtag.service.spacy_export import to_docbin_bytes, to_spacy_doc
 from govtag.service.unicode_check import parse_json_allowing_surrogates

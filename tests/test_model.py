@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 
 from govtag import LABELS
-from govtag.model.encoding import EncodingSettings, encode_sentence, spans_from_tags, viterbi
-from govtag.model.network import BIO_TAGS
 from govtag.evaluate import evaluate, read_annotated, result_to_annotated
 from govtag.ingest import load_text
+from govtag.model.encoding import EncodingSettings, encode_sentence, spans_from_tags, viterbi
+from govtag.model.network import BIO_TAGS
 from govtag.pipeline import Pipeline
-
 from tests.floors import assert_seed_floors
 from tests.paths import SEEDS
 

@@ -17,7 +17,6 @@ from govtag.training.ner_data import (
     read_msra,
     span_verdict,
 )
-
 from tests.paths import SHARED
 
 NER_ROOT = SHARED / "data" / "ner"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from govtag.schema import OutputOptions
-
 from tests.floors import assert_seed_floors
 from tests.paths import SEEDS
 

@@ -9,9 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
-
 import torch
+import yaml
 
 from govtag.errors import ConfigError
 from govtag.training.pretrain import (
@@ -24,7 +23,6 @@ from govtag.training.pretrain import (
     run_pretraining,
     word_ids_for_text,
 )
-
 from tests.paths import ROOT as REPO
 from tests.paths import SEEDS as SEED_DIR
 from tests.paths import SHARED

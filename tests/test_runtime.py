@@ -25,6 +25,7 @@ def _labels(runtime: str, backend: str = "model") -> tuple[list[str], str]:
 
 def test_auto_picks_bf16_exactly_where_the_cpu_has_it() -> None:
     assert resolve_runtime("auto") == ("torch-bf16" if bf16_supported() else "torch")
+    assert resolve_runtime("auto", long_run=True) == ("torch-bf16-compiled" if bf16_supported() else "torch")
     assert resolve_runtime("torch-int8") == "torch-int8"
 
 

@@ -9,15 +9,14 @@ import pytest
 import torch
 import yaml
 
+from govtag.cli.main import main
 from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.registry import ModelRegistry
 from govtag.model.tagger import ModelTagger
-from govtag.cli.main import main
 from govtag.training.checkpoint import MANIFEST
 from govtag.training.config import load_train_config
 from govtag.training.data import build_training_data
 from govtag.training.trainer import save_to_registry, train_model
-
 from tests.paths import SEEDS, SHARED
 
 BASE = SHARED / "models" / "govbert-mini-zh"

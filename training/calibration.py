@@ -6,9 +6,9 @@ import math
 from typing import Any
 
 import numpy as np
-from govtag.model.predictor import Predictor
 
 from govtag import LABELS
+from govtag.model.predictor import Predictor
 
 
 def fit_temperature(predictor: Predictor, examples) -> float:

@@ -16,18 +16,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from govtag.model.tagger import ModelTagger
-from govtag.training.config import TrainConfig
-from govtag.training.data import TrainingData, build_training_data
-from govtag.training.examples import load_gold
-from govtag.training.trainer import train_model
-
 from govtag.config import MergeConfig
 from govtag.evaluate import AnnotatedDoc, evaluate, label_scores, result_to_annotated
+from govtag.model.tagger import ModelTagger
 from govtag.schema import build_result
 from govtag.segment import SentenceSplitter
 from govtag.tag.merged import MergedTagger
 from govtag.tag.rules import RulesTagger
+from govtag.training.config import TrainConfig
+from govtag.training.data import TrainingData, build_training_data
+from govtag.training.examples import load_gold
+from govtag.training.trainer import train_model
 from govtag.types import Document
 
 

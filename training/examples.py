@@ -14,12 +14,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from govtag.model.tagger import context_of
-
 from govtag import LABELS
 from govtag.errors import InputError
 from govtag.evaluate import AnnotatedDoc, read_annotated
 from govtag.jsonl import iter_jsonl
+from govtag.model.tagger import context_of
 from govtag.rules.entities import extract_entities
 from govtag.rules.labels import score_segments
 from govtag.rules.spans import longest_first

@@ -18,17 +18,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from govtag import ENTITY_TYPES, LABELS
 from govtag.atomic import check_writable
 from govtag.cli.common import add_backend_option, add_config_option
-from govtag.config import load_config
+from govtag.config import GovtagConfig, load_config
 from govtag.corpus.inputs import STDIN, count_corpus, iter_corpus
 from govtag.corpus.progress import Progress
 from govtag.corpus.run import annotate_corpus
 from govtag.corpus.sinks import ErrorLog, JsonlSink, Sink, TableSink, WholeFileSink
+from govtag.corpus.workers import WorkerPool
 from govtag.errors import ConfigError, OutputError
+from govtag.model.runtime import resolve_runtime
 from govtag.pipeline import Pipeline
 from govtag.schema import OutputOptions
 
@@ -55,7 +59,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="local: this process; ray: a Ray Data pipeline (a local Ray, or --address)")
     parser.add_argument("--address", help="ray: the cluster to join (e.g. auto, or ray://HOST:10001)")
     parser.add_argument("--workers", type=_positive, default=1, metavar="N",
-                        help="ray: tagger actors, each with its own copy of the model (default 1)")
+                        help="tagging processes (local) or Ray actors, each with its own copy of the model "
+                             "and an equal share of the CPU threads (default 1)")
     parser.add_argument("--quiet", action="store_true", help="no progress output; errors and the summary only")
     add_backend_option(parser)
     add_config_option(parser)
@@ -94,8 +99,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise ConfigError("stdin ('-') can be read only once")
     if args.engine == "ray" and STDIN in args.paths:
         raise ConfigError("--engine ray cannot read stdin ('-'); save it to a file")
-    if args.engine != "ray" and (args.address or args.workers != 1):
-        raise ConfigError("--address and --workers apply to --engine ray")
+    if args.engine != "ray" and args.address:
+        raise ConfigError("--address applies to --engine ray")
 
 
 def _open_sink(args: argparse.Namespace) -> tuple[Sink, ErrorLog]:
@@ -117,12 +122,24 @@ def _open_sink(args: argparse.Namespace) -> tuple[Sink, ErrorLog]:
     return WholeFileSink(out, args.format), errors
 
 
+@contextmanager
+def _local_tagger(config: GovtagConfig, args: argparse.Namespace) -> Iterator[Pipeline | WorkerPool]:
+    """This process's pipeline, or ``--workers`` processes with one each."""
+    if args.workers == 1:
+        yield Pipeline(config, backend=args.backend)
+        return
+    with WorkerPool(config, args.backend, args.workers) as pool:
+        yield pool
+
+
 def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
     config = load_config(args.config)
     sink, errors = _open_sink(args)
     options = OutputOptions(include_text=not args.no_text, labels=args.labels, entity_types=args.entity_types)
     total = count_corpus(args.paths)
+    # a corpus repays the compile's warm-up many times over; one report does not
+    config.model.runtime = resolve_runtime(config.model.runtime, long_run=total >= config.model.compile_min_documents)
     progress = Progress(total, enabled=not args.quiet and total > 1)
     try:
         if args.engine == "ray":
@@ -130,15 +147,15 @@ def run(args: argparse.Namespace) -> int:
 
             config_path = str(config.source) if config.source else None
             summary = annotate_corpus_on_ray(
-                iter_corpus(args.paths), config_path, args.backend, sink, errors, progress, options,
-                args.resume, args.address, args.workers,
+                iter_corpus(args.paths), config_path, args.backend, config.model.runtime, sink, errors, progress,
+                options, args.resume, args.address, args.workers,
             )
         else:
-            pipeline = Pipeline(config, backend=args.backend)
             stdin_bytes = sys.stdin.buffer.read(config.ingest.max_file_bytes + 1) if STDIN in args.paths else None
-            summary = annotate_corpus(
-                iter_corpus(args.paths), pipeline, sink, errors, progress, options, args.resume, stdin_bytes
-            )
+            with _local_tagger(config, args) as tagger:
+                summary = annotate_corpus(
+                    iter_corpus(args.paths), tagger, sink, errors, progress, options, args.resume, stdin_bytes
+                )
     except BaseException:
         if isinstance(sink, WholeFileSink):
             sink.discard()  # half a JSON array is no output

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from govtag import __version__
-from govtag.cli import annotate, crossval, evaluate, model, pretrain, serve, train, units
+from govtag.cli import annotate, crossval, evaluate, labels, model, pretrain, serve, train, units
 from govtag.errors import GovtagError
 
-COMMANDS = (annotate, evaluate, train, crossval, pretrain, model, serve, units)
+COMMANDS = (annotate, evaluate, train, crossval, pretrain, model, serve, units, labels)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,12 +7,20 @@ the annotators' ``<id>.ann.jsonl`` files beside them (one line per unit:
 ``{"i", "label", "entities": [[TYPE, substring], ...]}``) and writes a gold file in the
 contract's format, ready for ``govtag evaluate --gold`` and for training
 (``data.gold`` or ``data.test`` in a training config).
+
+``govtag units nums GOLD.jsonl -o DIR`` and ``govtag units indicators DIR --gold GOLD.jsonl -o indicators.jsonl``
+
+The indicator relation (docs/indicators.md). ``nums`` writes, for each gold document,
+``<id>.txt`` and ``<id>.nums.jsonl`` (one gold NUM a line, its sentence marked ⟦…⟧).
+``indicators`` reads the annotators' ``<id>.ind.jsonl`` files beside them (one line per
+NUM: ``{"n", "metric", "kind", "period", "subject"}``) and writes the indicators gold file.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from govtag.cli.common import write_atomically
@@ -31,6 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     gold.add_argument("folder", type=Path, help="folder with <id>.txt, <id>.units.jsonl and <id>.ann.jsonl")
     gold.add_argument("-o", "--output", type=Path, required=True, help="gold JSON Lines file to write")
     gold.set_defaults(handler=run_gold)
+    nums = actions.add_parser("nums", help="write <id>.txt and <id>.nums.jsonl (indicator worksheets) per gold document")
+    nums.add_argument("gold", type=Path, help="gold JSON Lines file (segments and entities)")
+    nums.add_argument("-o", "--output", type=Path, required=True, help="folder for the worksheets")
+    nums.set_defaults(handler=run_nums)
+    indicators = actions.add_parser("indicators", help="build the indicators gold file from <id>.ind.jsonl files")
+    indicators.add_argument("folder", type=Path, help="folder with the <id>.ind.jsonl files (and the worksheets)")
+    indicators.add_argument("--gold", type=Path, required=True, help="the gold file the worksheets were made from")
+    indicators.add_argument("-o", "--output", type=Path, required=True, help="indicators JSON Lines file to write")
+    indicators.set_defaults(handler=run_indicators)
 
 
 def run_split(args: argparse.Namespace) -> int:
@@ -66,4 +83,30 @@ def run_gold(args: argparse.Namespace) -> int:
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
         print(f"{doc_id}: {len(record['segments'])} segments, {len(record['entities'])} entities")
     write_atomically(args.output, "".join(lines))
+    return 0
+
+
+def run_nums(args: argparse.Namespace) -> int:
+    from govtag.evaluate import read_annotated
+    from govtag.indicator_labels import worksheet_rows
+
+    for doc in read_annotated(args.gold):
+        rows = worksheet_rows(doc)
+        write_atomically(args.output / f"{doc.id}.txt", doc.text)
+        write_atomically(args.output / f"{doc.id}.nums.jsonl",
+                         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        print(f"{doc.id}: {len(rows)} NUMs")
+    return 0
+
+
+def run_indicators(args: argparse.Namespace) -> int:
+    from govtag.evaluate import read_annotated
+    from govtag.indicator_labels import build_folder
+
+    records, notes = build_folder(args.folder, read_annotated(args.gold))
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    write_atomically(args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    for record in records:
+        print(f"{record['id']}: {len(record['indicators'])} indicators")
     return 0

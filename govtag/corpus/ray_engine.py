@@ -49,12 +49,19 @@ class TaggerActor:
     """One per Ray actor: loads the pipeline once, then reads and tags batches of items."""
 
     def __init__(
-        self, config_path: str | None, backend: str | None, options: dict[str, Any], done: list[tuple[str, str]]
+        self,
+        config_path: str | None,
+        backend: str | None,
+        runtime: str,
+        options: dict[str, Any],
+        done: list[tuple[str, str]],
     ) -> None:
         from govtag.config import load_config
         from govtag.pipeline import Pipeline
 
-        self.pipeline = Pipeline(load_config(config_path), backend=backend)
+        config = load_config(config_path)
+        config.model.runtime = runtime  # as the driver resolved it for the run
+        self.pipeline = Pipeline(config, backend=backend)
         self.options = OutputOptions.model_validate(options)
         self.done = {tuple(pair) for pair in done}  # complete in the output already (--resume)
 
@@ -103,6 +110,7 @@ def annotate_corpus_on_ray(
     items: Iterable[CorpusItem],
     config_path: str | None,
     backend: str | None,
+    runtime: str,
     sink: Sink,
     errors: ErrorLog,
     progress: Progress,
@@ -136,6 +144,7 @@ def annotate_corpus_on_ray(
             fn_constructor_kwargs={
                 "config_path": config_path,
                 "backend": backend,
+                "runtime": runtime,
                 "options": (options or OutputOptions()).model_dump(mode="json"),
                 "done": done,
             },

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from govtag.corpus.inputs import CorpusItem
 from govtag.corpus.progress import Progress
 from govtag.corpus.sinks import ErrorLog, Sink
+from govtag.corpus.workers import WorkerPool
 from govtag.digest import text_sha256
 from govtag.errors import GovtagError
 from govtag.pipeline import Pipeline
@@ -72,7 +75,7 @@ def describe_failure(exc: Exception) -> tuple[str, int]:
 
 def annotate_corpus(
     items: Iterable[CorpusItem],
-    pipeline: Pipeline,
+    pipeline: Pipeline | WorkerPool,
     sink: Sink,
     errors: ErrorLog,
     progress: Progress,
@@ -80,20 +83,37 @@ def annotate_corpus(
     resume: bool = False,
     stdin_bytes: bytes | None = None,
 ) -> RunSummary:
-    """Read, tag and write every item; failures go to ``errors``; completed documents are skipped on resume."""
+    """Read, tag and write every item; failures go to ``errors``; completed documents are skipped on resume.
+
+    ``pipeline`` is this process's pipeline or a pool of worker processes; a pool tags
+    the batches in parallel and they are written in input order as they come back.
+    """
+    pool = pipeline if isinstance(pipeline, WorkerPool) else None
     record = Recorder(sink, errors, progress)
     done = sink.completed() if resume else set()
     limits = pipeline.config.ingest
     batch: list[tuple[CorpusItem, Document]] = []
+    in_flight: deque[tuple[list[CorpusItem], Future]] = deque()
 
-    def flush() -> None:
-        documents = [document for _, document in batch]
-        for (item, _), outcome in zip(batch, tag_isolating_failures(pipeline, documents, options), strict=True):
+    def write_oldest() -> None:
+        batch_items, outcomes = in_flight.popleft()
+        for item, outcome in zip(batch_items, WorkerPool.outcomes(outcomes), strict=True):
             if isinstance(outcome, Exception):
                 record.failure(item, *describe_failure(outcome))
             else:
                 record.success(item, outcome)
+
+    def flush() -> None:
+        documents = [document for _, document in batch]
+        if pool is None:
+            future: Future = Future()
+            future.set_result(tag_isolating_failures(pipeline, documents, options))  # type: ignore[arg-type]
+        else:
+            future = pool.submit(documents, options)
+        in_flight.append(([item for item, _ in batch], future))
         batch.clear()
+        while len(in_flight) > (pool.in_flight_limit if pool else 0) or (in_flight and in_flight[0][1].done()):
+            write_oldest()
 
     for item in items:
         try:
@@ -111,6 +131,8 @@ def annotate_corpus(
             flush()
     if batch:
         flush()
+    while in_flight:
+        write_oldest()
     return record.summary
 
 

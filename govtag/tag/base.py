@@ -33,10 +33,14 @@ class Tagger(ABC):
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
         """Return one :class:`Tagging` per document, in order."""
 
-    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
+    def tag_steps(
+        self, docs: Sequence[SegmentedDocument], wanted: Wanted = None, *, entities: bool = True
+    ) -> Steps[list[Tagging]]:
         """:meth:`tag_batch` in steps the service can interleave and abandon (:mod:`govtag.tag.steps`).
 
         The default is one step; taggers with long computations (the model) override it.
+        ``entities=False`` says the caller will not use the entities, so a tagger may skip
+        finding them (the merged tagger asks this of the model when every type comes from the rules).
         """
         yield from ()
         return self.tag_batch(docs)

@@ -36,10 +36,13 @@ class MergedTagger(Tagger):
     def tag_batch(self, docs: Sequence[SegmentedDocument]) -> list[Tagging]:
         return run_steps(self.tag_steps(docs))
 
-    def tag_steps(self, docs: Sequence[SegmentedDocument], wanted: Wanted = None) -> Steps[list[Tagging]]:
-        """The rules in one step, then the model's steps."""
-        rule_tags = yield from self.rules.tag_steps(docs, wanted)
-        model_tags = yield from self.model.tag_steps(docs, wanted)
+    def tag_steps(
+        self, docs: Sequence[SegmentedDocument], wanted: Wanted = None, *, entities: bool = True
+    ) -> Steps[list[Tagging]]:
+        """The rules in one step, then the model's steps (without entities when no type is taken from it)."""
+        model_entities = entities and any(source != "rules" for source in self.config.entity_sources.values())
+        rule_tags = yield from self.rules.tag_steps(docs, wanted, entities=entities)
+        model_tags = yield from self.model.tag_steps(docs, wanted, entities=model_entities)
         return [
             Tagging(
                 sentence_scores=[self._mix(r, m) for r, m in zip(rt.sentence_scores, mt.sentence_scores)],

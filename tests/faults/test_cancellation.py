@@ -20,13 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
+from service_helpers import SEED_REPORTS, LiveServer, assert_error, default_model_ref
 
 from govtag.config import GovtagConfig
+from govtag.ingest import load_text
 from govtag.tag import create_taggers
 from govtag.tag.base import Tagger
 from govtag.types import SegmentedDocument, Tagging
-from govtag.ingest import load_text
-from service_helpers import SEED_REPORTS, LiveServer, assert_error, default_model_ref
 
 WAIT_LIMIT_S = 120.0  # only reached when something hangs
 

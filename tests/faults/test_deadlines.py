@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-
 from service_helpers import LiveServer
 
 DEADLINES = {"header_s": 0.5, "body_s": 0.5, "keep_alive_s": 0.5}

@@ -19,13 +19,13 @@ import httpx
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+from service_helpers import ADMIN_TOKEN, LiveServer, assert_error, default_model_ref
 
 from govtag.cli.main import main as govtag_main
 from govtag.errors import ConfigError, ModelNotFoundError
 from govtag.model.network import WEIGHTS_FILE
 from govtag.model.registry import ACTIVE_FILE, MODEL_META, ModelRegistry
 from govtag.model.verify import INTEGRITY_KEY, file_sha256
-from service_helpers import ADMIN_TOKEN, LiveServer, assert_error, default_model_ref
 
 pytestmark = pytest.mark.model
 

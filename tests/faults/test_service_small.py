@@ -17,9 +17,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from service_helpers import PIPELINE_CONFIG, ROOT, TEST_LIMITS, LiveServer, assert_error, default_model_ref
 
 from govtag.config import load_config
-from service_helpers import PIPELINE_CONFIG, ROOT, TEST_LIMITS, LiveServer, assert_error, default_model_ref
 
 REPORT = "一、工作开展情况\n区司法局印发《行政执法公示办法》（区司发〔2020〕1号），办理复议案件12件。"
 

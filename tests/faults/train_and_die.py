@@ -17,10 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from govtag.training import checkpoint
 from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from govtag.cli.main import main
+from govtag.training import checkpoint
 
 
 def _die() -> None:

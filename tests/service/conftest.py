@@ -19,11 +19,6 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-
-from govtag.service.app import create_app
-from govtag.service.models import TaggerFactory
-from govtag.service.server import uvicorn_config
-from govtag.tag import create_taggers
 from service_helpers import (
     ADMIN_TOKEN,
     SEED_REPORTS,
@@ -32,6 +27,11 @@ from service_helpers import (
     free_port,
     make_settings,
 )
+
+from govtag.service.app import create_app
+from govtag.service.models import TaggerFactory
+from govtag.service.server import uvicorn_config
+from govtag.tag import create_taggers
 
 
 @pytest.fixture(scope="session")

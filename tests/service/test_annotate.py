@@ -8,10 +8,10 @@ import json
 
 import httpx
 import pytest
+from service_helpers import TEST_LIMITS, LiveServer, assert_error, assert_offsets, default_model_ref
 from spacy.tokens import DocBin
 
 from govtag.service.spacy_export import SENTENCE_SPANS_KEY, blank_zh
-from service_helpers import TEST_LIMITS, LiveServer, assert_error, assert_offsets, default_model_ref
 
 LUDIAN_DOC_NO = "鲁政办发〔2019〕63号"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-
 from service_helpers import TEST_LIMITS, LiveServer, assert_error, assert_offsets
 
 

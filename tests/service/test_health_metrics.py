@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from service_helpers import SETTINGS_FILE, LiveServer
 
 from govtag.errors import ConfigError
 from govtag.service.settings import load_settings
-from service_helpers import SETTINGS_FILE, LiveServer
 
 
 def test_health_and_readiness(rules_server: LiveServer) -> None:

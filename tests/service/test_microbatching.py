@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from service_helpers import LiveServer, assert_error, assert_offsets
 
 from govtag.config import GovtagConfig
 from govtag.tag import create_taggers
 from govtag.tag.base import Tagger
 from govtag.types import SegmentedDocument, Tagging
-from service_helpers import LiveServer, assert_error, assert_offsets
 
 
 class SlowTagger(Tagger):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from service_helpers import ADMIN_TOKEN, LiveServer, assert_error, assert_offsets, default_model_ref
 
 from govtag.model.registry import ACTIVE_FILE, MODEL_META
-from service_helpers import ADMIN_TOKEN, LiveServer, assert_error, assert_offsets, default_model_ref
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 ALL_BACKENDS = ["rules", "model", "merged"]

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from service_helpers import LiveServer, assert_offsets
 
 pytestmark = pytest.mark.browser

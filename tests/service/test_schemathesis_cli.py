@@ -20,7 +20,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from service_helpers import ADMIN_TOKEN, LiveServer
 
 pytestmark = pytest.mark.slow
