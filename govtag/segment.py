@@ -21,7 +21,9 @@ Headings are lines that start with an enumeration marker (一、 （一） (一)
 （1） (1) ① 第一部分 …) followed by a short title; when the title ends with 。 and
 the paragraph goes on in the same line, only the title is the heading. Short
 unnumbered lines without final punctuation (titles, 政府信息公开) are headings too.
-Inline enumerations (一是……。二是……) are ordinary sentences.
+Inline enumerations (一是……。二是……) are ordinary sentences. A line that the file's
+structure marks (``Document.line_roles``: a Word heading style, a table row) is a
+heading without a marker, or never a heading, whatever its text.
 
 Levels follow the marker families in order of first appearance (一、 → 1,
 （一） → 2, 1、 → 3, （1） → 4 in the usual case), and ``parent`` points to the
@@ -33,7 +35,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from govtag.types import Document, Segment, SegmentedDocument
+from govtag.types import Document, LineRole, Segment, SegmentedDocument
 
 # Sentence terminators (single characters); "……" / "..." are handled separately.
 TERMINATORS = frozenset("。！？；!?;")
@@ -102,17 +104,20 @@ class SentenceSplitter:
 
     def split(self, document: Document) -> SegmentedDocument:
         text = document.text
+        roles = {role.start: role for role in document.line_roles}
         lines = []
+        line_roles: list[LineRole | None] = []
         for match in _LINE_RE.finditer(text):
             start, end = self._trim(text, match.start(), match.end())
             if start < end:
                 lines.append((start, end))
+                line_roles.append(roles.get(match.start()))
         pieces: list[_Piece] = []
         for n, (start, end) in enumerate(lines):
             prev_line = lines[n - 1] if n else None
             next_line = lines[n + 1] if n + 1 < len(lines) else None
             plain_ok = _plain_heading_context(text, prev_line, next_line)
-            pieces.extend(self._split_line(text, start, end, plain_ok))
+            pieces.extend(self._split_line(text, start, end, plain_ok, line_roles[n]))
         return SegmentedDocument(document=document, segments=self._build_tree(pieces))
 
     # ------------------------------------------------------------ line level
@@ -125,8 +130,14 @@ class SentenceSplitter:
             end -= 1
         return start, end
 
-    def _split_line(self, text: str, start: int, end: int, plain_ok: bool = True) -> list[_Piece]:
+    def _split_line(
+        self, text: str, start: int, end: int, plain_ok: bool = True, role: LineRole | None = None
+    ) -> list[_Piece]:
         family, title_start = match_marker(text, start, end)
+        if role is not None and role.kind == "table_row":
+            family, plain_ok = None, False
+        elif role is not None and role.kind == "heading" and family is None:
+            family = f"outline{role.level or 1}"  # a heading style: its depth names the family
         spans = self._sentences(text, start, end)
         pieces: list[_Piece] = []
         first = 0

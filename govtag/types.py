@@ -10,6 +10,19 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class LineRole:
+    """What the source format says about the line of ``Document.text`` that starts at ``start``.
+
+    A Word heading (heading style or heading-level numbering) is a heading even when
+    its text has no enumeration marker; a table row is never a heading.
+    """
+
+    start: int  # offset of the line's first character
+    kind: str  # "heading" | "table_row"
+    level: int | None = None  # heading depth, 1 = top; None for table rows
+
+
+@dataclass(frozen=True)
 class Document:
     """The text of one report as ingested; every offset downstream indexes ``text``."""
 
@@ -18,6 +31,9 @@ class Document:
     source: str | None = None  # path or "<stdin>"
     format: str = "txt"  # txt | html | docx | pdf
     encoding: str | None = None  # detected encoding for byte inputs
+    line_roles: tuple[LineRole, ...] = ()  # from the file's structure (docx), in text order
+    # What a web page says about itself: "title", "source" (来源, the publishing office), "date" (发布时间).
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -328,8 +328,7 @@ def test_docx_paragraphs_and_table_in_order(tmp_path):
     assert doc.encoding is None
     assert doc.text.split("\n") == [
         "一、全面推进依法治县工作开展",
-        "项目",
-        "数量",
+        "项目 | 数量",
         "行政复议35件",
         "二、存在的问题",
         "　　执法人员素质有待提高。",

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from govtag.config import IngestConfig
 from govtag.errors import EmptyDocumentError, InputError, LimitExceededError
-from govtag.ingest.docx import docx_to_text
+from govtag.ingest.docx import read_docx
 from govtag.ingest.formats import (
     SUPPORTED_EXTENSIONS,
     SUPPORTED_FORMATS,
@@ -21,7 +21,8 @@ from govtag.ingest.formats import (
     parse_content_type,
     sniff_plain_text,
 )
-from govtag.ingest.html import html_to_text
+from govtag.ingest.html import read_html
+from govtag.ingest.layout import Extracted
 from govtag.ingest.pdf import pdf_to_text
 from govtag.ingest.text import decode_bytes, normalize_newlines
 from govtag.types import Document
@@ -95,23 +96,31 @@ def _build(data: bytes, fmt: str, charset: str | None, doc_id: str, source: str,
     if not data:
         raise EmptyDocumentError(f"{source}: the file is empty")
     try:
-        text, encoding = _convert(data, fmt, charset, limits)
+        extracted = _convert(data, fmt, charset, limits)
     except InputError as exc:
         # The readers do not know the file's name; the user needs it.
         raise type(exc)(f"{source}: {exc}") from exc
-    _require_text(text, source, limits)
-    return Document(id=doc_id, text=text, source=source, format=fmt, encoding=encoding)
+    _require_text(extracted.text, source, limits)
+    return Document(
+        id=doc_id,
+        text=extracted.text,
+        source=source,
+        format=fmt,
+        encoding=extracted.encoding,
+        line_roles=extracted.line_roles,
+        metadata=extracted.metadata,
+    )
 
 
-def _convert(data: bytes, fmt: str, charset: str | None, limits: IngestConfig) -> tuple[str, str | None]:
+def _convert(data: bytes, fmt: str, charset: str | None, limits: IngestConfig) -> Extracted:
     if fmt == "html":
-        return html_to_text(data, charset)
+        return read_html(data, charset)
     if fmt == "docx":
-        return docx_to_text(data, limits), None
+        return read_docx(data, limits)
     if fmt == "pdf":
-        return pdf_to_text(data, limits), None
+        return Extracted(pdf_to_text(data, limits))
     text, encoding = decode_bytes(data, charset)
-    return normalize_newlines(text), encoding
+    return Extracted(normalize_newlines(text), encoding=encoding)
 
 
 def _require_text(text: str, source: str, limits: IngestConfig) -> None:

@@ -1,10 +1,20 @@
-"""Extract the report from a government web page.
+"""Extract the report from a government web page, and what the page says about it.
 
 Pages wrap the report in navigation, menus, share bars and copyright/ICP footers.
 Those are dropped by tag and by id/class hints, and the main content container
-is kept when one can be told apart. Safety rules keep a wrongly hinted element
-from taking the report with it: <body>, <main> and <article> are never dropped,
-nor is any element holding half of the page's text.
+is kept when one can be told apart: the innermost one that still holds nearly
+all of the content's text (the article body, not the wrapper with the title and
+the tool bars). Safety rules keep a wrongly hinted element from taking the
+report with it: <body>, <main> and <article> are never dropped, nor is any
+element holding half of the page's text.
+
+Chrome that is told by what it says rather than by markup is dropped line by
+line: breadcrumbs (当前位置：…), the 来源/发布时间/浏览次数/字号【大 中 小】 bar,
+【打印本页】【关闭窗口】, share and previous/next links, 相关链接 headings and the
+footer's 主办单位/备案号/网站标识码 lines; on a page without a content
+container, blocks that are nearly all links (menus, related links) go too. The
+page's title, source (来源) and publication date (发布时间) are kept as the
+document's metadata (:func:`page_metadata`).
 """
 
 from __future__ import annotations
@@ -14,7 +24,7 @@ import re
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
-from govtag.ingest.layout import tidy_lines
+from govtag.ingest.layout import Extracted, tidy_lines
 from govtag.ingest.text import decode_bytes
 
 # Elements that never hold report text.
@@ -35,6 +45,12 @@ _NEVER_DROPPED = frozenset({"html", "body", "main", "article"})
 _PROTECTED_SHARE = 0.5
 # The main content candidate must hold at least this share of the page's CJK text.
 _CONTENT_SHARE = 0.5
+# A container inside the main one replaces it when it holds this share of its CJK text.
+_INNER_SHARE = 0.9
+# A block with this many links, whose text is at least this share link text, is a link list.
+_LINK_LIST_TAGS = ("ul", "ol", "dl", "div", "table", "td", "p", "section")
+_LINK_LIST_MIN_LINKS = 2
+_LINK_LIST_SHARE = 0.7
 
 _BLOCK_TAGS = frozenset({
     "address", "article", "aside", "blockquote", "caption", "center", "dd", "div",
@@ -54,8 +70,8 @@ _CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003
 _WIDE = re.compile("[\u2e80-\u9fff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]")
 
 
-def html_to_text(data: bytes, charset: str | None = None) -> tuple[str, str]:
-    """Return the report text of an HTML page and the encoding it was decoded with.
+def read_html(data: bytes, charset: str | None = None) -> Extracted:
+    """The report text of an HTML page, the page's metadata, and the encoding it was decoded with.
 
     ``charset`` is the one from an HTTP Content-Type header; without it the
     page's <meta> declaration is used. A declaration that does not decode
@@ -63,10 +79,15 @@ def html_to_text(data: bytes, charset: str | None = None) -> tuple[str, str]:
     """
     markup, encoding = decode_bytes(data, charset or _declared_charset(data))
     soup = BeautifulSoup(markup, "lxml")
+    metadata = page_metadata(soup)
     for tag in soup.find_all(_NON_TEXT_TAGS):
         tag.decompose()
     _drop_boilerplate(soup)
-    return tidy_lines(_Renderer().render(_main_content(soup))), encoding
+    main = _main_content(soup)
+    if main is (soup.body or soup):
+        _drop_link_lists(main)
+    text = "\n".join(line for line in _Renderer().render(main).split("\n") if not is_chrome_line(line))
+    return Extracted(text=tidy_lines(text), metadata=metadata, encoding=encoding)
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -95,18 +116,184 @@ def _is_boilerplate(tag: Tag) -> bool:
 
 
 def _main_content(soup: BeautifulSoup) -> Tag:
-    """The content container holding the most CJK text, if it holds most of the page's."""
+    """The content container holding the most CJK text, if it holds most of the page's;
+    of the containers inside it, the innermost that holds nearly all of its text."""
     page = soup.body or soup
     page_cjk = _cjk_count(page)
-    best, best_cjk = page, 0
-    for tag in page.find_all(True):
-        if tag.name in _CONTENT_TAGS or any(
-            hint in token for token in _id_class_tokens(tag) for hint in _CONTENT_HINTS
+    candidates = [
+        tag
+        for tag in page.find_all(True)
+        if tag.name in _CONTENT_TAGS or any(hint in token for token in _id_class_tokens(tag) for hint in _CONTENT_HINTS)
+    ]
+    counts = {id(tag): _cjk_count(tag) for tag in candidates}
+    best = max(candidates, key=lambda tag: counts[id(tag)], default=None)
+    if best is None or not page_cjk or counts[id(best)] < _CONTENT_SHARE * page_cjk:
+        return page
+    inner = [
+        tag
+        for tag in candidates
+        if counts[id(tag)] >= _INNER_SHARE * counts[id(best)] and any(parent is best for parent in tag.parents)
+    ]
+    # The innermost: candidates come in document order, so a descendant comes after its ancestors.
+    return inner[-1] if inner else best
+
+
+def _drop_link_lists(root: Tag) -> None:
+    """Drop blocks that are nearly all links (menus, related links, friend sites)."""
+    root_weight = _weight(root)
+    for tag in root.find_all(_LINK_LIST_TAGS):
+        if tag.decomposed:
+            continue
+        links = tag.find_all("a")
+        weight = _weight(tag)
+        if (
+            len(links) >= _LINK_LIST_MIN_LINKS
+            and weight
+            and weight < _PROTECTED_SHARE * root_weight
+            and sum(_weight(link) for link in links) >= _LINK_LIST_SHARE * weight
         ):
-            cjk = _cjk_count(tag)
-            if cjk > best_cjk:
-                best, best_cjk = tag, cjk
-    return best if page_cjk and best_cjk >= _CONTENT_SHARE * page_cjk else page
+            tag.decompose()
+
+
+# ------------------------------------------------------------------ chrome told by its words
+
+_COLON = r"\s*[:：]"
+# Labels of a page's info bar; a line with two of them is the bar.
+_INFO_LABELS = (
+    "来源", "信息来源", "文章来源", "稿件来源", "发布机构", "发布时间", "发布日期", "发文日期", "更新时间", "日期", "时间",
+    "作者", "编辑", "责任编辑", "浏览次数", "浏览量", "点击数", "点击量", "点击率", "阅读量", "阅读次数", "访问量",
+    "访问次数", "字号", "字体", "索引号", "主题分类", "发文机关", "成文日期", "发文字号",
+)  # fmt: skip
+# Labels that make a line chrome on their own, when it is short.
+_SOLE_LABELS = (
+    "来源", "信息来源", "文章来源", "稿件来源", "发布时间", "发布日期", "更新时间", "浏览次数", "浏览量", "点击数",
+    "点击量", "点击率", "阅读量", "阅读次数", "访问量", "访问次数", "字号", "字体", "索引号",
+)  # fmt: skip
+_INFO_LABEL = re.compile("(?:" + "|".join(sorted(_INFO_LABELS, key=len, reverse=True)) + ")" + _COLON)
+_SOLE_LABEL = re.compile(r"^\s*【?(?:" + "|".join(sorted(_SOLE_LABELS, key=len, reverse=True)) + ")" + _COLON)
+_CHROME_LINE = re.compile(
+    r"""^\s*(?:
+        (?:当前位置|您的位置|您现在的位置|所在位置|当前页面)\s*[:：]       # breadcrumbs
+      | (?:\s*【[^】]{1,8}】\s*[|｜]?)+$                              # 【打印本页】【关闭窗口】
+      | 分享到?\s*[:：]                                               # share bars
+      | (?:上一篇|下一篇|上一条|下一条)\s*[:：]                        # previous / next
+      | (?:相关链接|相关文章|相关阅读|相关新闻|相关文件|相关信息|推荐阅读)\s*[:：]?\s*$
+      | (?:打印本页|关闭窗口|返回顶部|加入收藏|网站地图|联系我们)(?:\s*[|｜]\s*\S{2,6})*\s*$
+    )""",
+    re.VERBOSE,
+)
+_FOOTER_WORDS = re.compile(
+    r"主办单位|承办单位|协办单位|主管单位|技术支持[:：]|版权所有|Copyright|©|ICP备|ICP证|公网安备|网站标识码|备案号[:：]",
+    re.IGNORECASE,
+)
+# 字号：【大 中 小】, 【字体：大 中 小】, [大 中 小]
+_FONT_SIZES = re.compile(r"(?:字号|字体)\s*[:：]?\s*[【\[(（]?\s*大\s*中\s*小|[【\[]\s*大\s*中\s*小\s*[】\]]")
+_MAX_CHROME_CHARS = 200  # a longer line is report text, whatever it mentions
+_SOLE_LABEL_CHARS = 40  # a line that starts with an info label is chrome up to this length
+
+
+def is_chrome_line(line: str) -> bool:
+    """Whether a line of page text is the page's chrome, told by what it says."""
+    text = line.strip()
+    if not text or len(text) > _MAX_CHROME_CHARS:
+        return False
+    if _CHROME_LINE.match(text) or _FOOTER_WORDS.search(text):
+        return True
+    if len(_INFO_LABEL.findall(text)) >= 2 or _FONT_SIZES.search(text):
+        return True
+    return bool(_SOLE_LABEL.match(text)) and len(text) <= _SOLE_LABEL_CHARS
+
+
+# ------------------------------------------------------------------ metadata
+
+# Government sites' own meta tags first (the national site norms), then Open Graph and Dublin Core.
+_META_NAMES = {
+    "title": ("articletitle", "og:title", "dc.title", "title"),
+    "source": ("contentsource", "source", "dc.publisher"),
+    "date": ("pubdate", "publishdate", "article:published_time", "dc.date", "firstpublishedtime"),
+}
+_SOURCE_IN_TEXT = re.compile(
+    r"(?:信息来源|文章来源|稿件来源|来源|发布机构)\s*[:：]\s*([^\s|｜【]{2,30}?)(?=\s|$|[|｜【]|" + _INFO_LABEL.pattern + ")"
+)
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_DATE_IN_TEXT = re.compile(r"(?:发布时间|发布日期|发文日期|日期|时间)\s*[:：]\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2})")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:[_|｜]|\s[-－—–]+\s|——)\s*")
+# Where a page sets its title for the reader: the first of these whose text is in <title> wins.
+_TITLE_TAGS = ("h1", "h2", "h3")
+
+
+def page_metadata(soup: BeautifulSoup) -> dict[str, str]:
+    """The page's title, source (来源) and publication date (发布时间, as YYYY-MM-DD), those it gives.
+
+    From the page's meta tags, else from its text: the heading that repeats the
+    <title> (else the <title> without the site's name), the 来源：… and
+    发布时间：… of the info bar.
+    """
+    meta = _meta_tags(soup)
+    lines = [line for line in _Renderer().render(soup.body or soup).split("\n") if len(line) <= _MAX_CHROME_CHARS]
+    found: dict[str, str] = {}
+    title = meta.get("title") or _heading_title(soup)
+    if title:
+        found["title"] = title
+    source = meta.get("source") or _first_group(_SOURCE_IN_TEXT, lines)
+    if source:
+        found["source"] = source
+    date = _iso_date(meta.get("date", "")) or _first_date(lines)
+    if date:
+        found["date"] = date
+    return found
+
+
+def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
+    contents: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or tag.get("property") or "").strip().lower()
+        content = " ".join((tag.get("content") or "").split())
+        if name and content:
+            contents.setdefault(name, content)
+    found = {}
+    for field_name, names in _META_NAMES.items():
+        value = next((contents[name] for name in names if name in contents), None)
+        if value:
+            found[field_name] = value
+    return found
+
+
+def _heading_title(soup: BeautifulSoup) -> str | None:
+    page_title = " ".join(soup.title.get_text().split()) if soup.title else ""
+    for tag in soup.find_all(True):
+        if tag.name in _TITLE_TAGS or any("title" in token for token in _id_class_tokens(tag)):
+            text = " ".join(tag.get_text().split())
+            if text and page_title and text in page_title:
+                return text
+    parts = [part for part in _TITLE_SEPARATORS.split(page_title) if part]
+    return max(parts, key=len) if parts else None
+
+
+def _first_group(pattern: re.Pattern[str], lines: list[str]) -> str | None:
+    for line in lines:
+        match = pattern.search(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def _first_date(lines: list[str]) -> str | None:
+    for line in lines:
+        match = _DATE_IN_TEXT.search(line)
+        if match:
+            return _iso_date(match.group(1))
+    return None
+
+
+def _iso_date(text: str) -> str | None:
+    match = _DATE.search(text)
+    if not match:
+        return None
+    year, month, day = (int(group) for group in match.groups())
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _id_class_tokens(tag: Tag) -> list[str]:
@@ -150,6 +337,8 @@ class _Renderer:
                 self._element(child)
 
     def _element(self, tag: Tag) -> None:
+        if tag.name in _NON_TEXT_TAGS:
+            return
         if tag.name == "br":
             self._break(hard=True)
         elif tag.name in _CELL_TAGS:

@@ -236,8 +236,12 @@ class _Analysis:
         text = self.doc.text
         segs = self.doc.segments
         self.texts = [text[s.start : s.end] for s in segs]
+        # A heading that the file's structure marks (a Word heading style) has a level, as a numbered one has.
+        styled = {role.start for role in self.doc.document.line_roles if role.kind == "heading"}
         self.numbered = [
-            s.is_heading and match_marker(text, s.start, s.end)[0] is not None for s in segs
+            s.is_heading
+            and (match_marker(text, s.start, s.end)[0] is not None or text.rfind("\n", 0, s.start) + 1 in styled)
+            for s in segs
         ]
         self.new_paragraph = new_paragraphs(self.doc)
         self.hits = [[c for c in SENTENCE_CUES if c.pattern.search(t)] for t in self.texts]
