@@ -182,3 +182,25 @@ def test_a_killed_run_resumes_to_the_uninterrupted_output(tmp_path: Path, small_
             ours = ds.dataset(killed / table, format=fmt).to_table().sort_by([(k, "ascending") for k in key])
             theirs = ds.dataset(reference / table, format=fmt).to_table().sort_by([(k, "ascending") for k in key])
             assert ours.equals(theirs), table
+
+
+@pytest.mark.model
+def test_worker_processes_write_what_one_process_writes(tmp_path: Path, small_corpus: Path) -> None:
+    """--workers 2: two tagging processes, the same bytes in the same order as one process (default model)."""
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first = govtag("annotate", str(small_corpus), "--format", "jsonl", "-o", str(one), "--quiet")
+    assert first.returncode == 0, first.stderr.decode()
+    second = govtag("annotate", str(small_corpus), "--format", "jsonl", "-o", str(two), "--quiet", "--workers", "2")
+    assert second.returncode == 0, second.stderr.decode()
+    assert "24 annotated, 0 failed" in second.stderr.decode()
+    assert two.read_bytes() == one.read_bytes()
+
+
+def test_workers_with_a_missing_model_fail_once_and_clearly(tmp_path: Path) -> None:
+    config = tmp_path / "govtag.yaml"
+    config.write_text(f"model:\n  registry: {tmp_path / 'no-models'}\n", encoding="utf-8")
+    proc = govtag("annotate", str(SEEDS / "reports"), "--format", "jsonl", "-o", str(tmp_path / "o.jsonl"),
+                  "--workers", "2", "--config", str(config))
+    assert proc.returncode == 4, proc.stderr.decode()
+    assert proc.stderr.decode().count("govtag: error:") == 1
+    assert "Traceback" not in proc.stderr.decode()

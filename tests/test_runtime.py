@@ -34,9 +34,9 @@ def test_unknown_runtime_is_a_config_error() -> None:
         apply_runtime(None, "onnx")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("runtime", ["torch-bf16", "torch-int8"])
+@pytest.mark.parametrize("runtime", ["torch-bf16", "torch-int8", pytest.param("torch-bf16-compiled", marks=pytest.mark.slow)])
 def test_converted_runtimes_keep_the_fp32_sentence_labels(runtime: str) -> None:
-    if runtime == "torch-bf16" and not bf16_supported():
+    if runtime.startswith("torch-bf16") and not bf16_supported():
         pytest.fail("this CPU has no native bf16; the project's machines do (AVX512-BF16/AMX)")
     reference, served = _labels("torch")
     assert served == "torch"
