@@ -32,6 +32,8 @@ from govtag.schema import DocumentResult, OutputOptions
 
 #: Documents per actor call (Ray Data's ``batch_size``), as the local engine's batches.
 RAY_BATCH_DOCUMENTS = 8
+#: Documents per Ray Data pipeline: what the driver holds at a time.
+RAY_CHUNK_DOCUMENTS = 2000
 
 
 def _import_ray():
@@ -119,45 +121,61 @@ def annotate_corpus_on_ray(
     address: str | None = None,
     workers: int = 1,
 ) -> RunSummary:
-    """Annotate on a Ray cluster (``address``) or a local Ray instance started for the run."""
+    """Annotate on a Ray cluster (``address``) or a local Ray instance started for the run.
+
+    The items go to Ray in chunks of :data:`RAY_CHUNK_DOCUMENTS`, one Ray Data pipeline
+    each, so the driver holds one chunk of descriptors (inline JSONL texts included) at
+    a time, whatever the corpus size; each chunk's actors load the tagger anew, a cost
+    of seconds against the minutes a chunk takes.
+    """
     ray = _import_ray()
-    rows = []  # descriptors: paths, inline texts, metadata
-    for item in items:
-        if item.stdin:
-            raise ConfigError("--engine ray cannot read stdin; save it to a file")
-        rows.append({"item": _item_row(item)})
-    if not rows:
-        return RunSummary()
     done = sorted(sink.completed()) if resume else []
-    started_here = not ray.is_initialized()
-    if started_here:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    record = Recorder(sink, errors, progress)
+    started_here = False
     try:
-        context = ray.data.DataContext.get_current()
-        context.execution_options.preserve_order = True  # the output follows the input, as locally
-        context.enable_progress_bars = False
-        context.print_on_execution_start = False
-        dataset = ray.data.from_items(rows).map_batches(
-            TaggerActor,
-            batch_size=RAY_BATCH_DOCUMENTS,
-            compute=ray.data.ActorPoolStrategy(size=workers),
-            fn_constructor_kwargs={
-                "config_path": config_path,
-                "backend": backend,
-                "runtime": runtime,
-                "options": (options or OutputOptions()).model_dump(mode="json"),
-                "done": done,
-            },
-            batch_format="numpy",
-        )
-        return _write_results(dataset.iter_rows(), sink, errors, progress)
+        for chunk in _chunks(items, RAY_CHUNK_DOCUMENTS):
+            if not ray.is_initialized():
+                ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+                started_here = True
+                context = ray.data.DataContext.get_current()
+                context.execution_options.preserve_order = True  # the output follows the input, as locally
+                context.enable_progress_bars = False
+                context.print_on_execution_start = False
+            dataset = ray.data.from_items([{"item": _item_row(item)} for item in chunk]).map_batches(
+                TaggerActor,
+                batch_size=RAY_BATCH_DOCUMENTS,
+                compute=ray.data.ActorPoolStrategy(size=workers),
+                fn_constructor_kwargs={
+                    "config_path": config_path,
+                    "backend": backend,
+                    "runtime": runtime,
+                    "options": (options or OutputOptions()).model_dump(mode="json"),
+                    "done": done,
+                },
+                batch_format="numpy",
+            )
+            _write_results(dataset.iter_rows(), record)
     finally:
         if started_here:
             ray.shutdown()
+    return record.summary
 
 
-def _write_results(rows: Iterator[dict[str, Any]], sink: Sink, errors: ErrorLog, progress: Progress) -> RunSummary:
-    record = Recorder(sink, errors, progress)
+def _chunks(items: Iterable[CorpusItem], size: int) -> Iterator[list[CorpusItem]]:
+    """Lists of at most ``size`` items; stdin is refused before any work starts on its chunk."""
+    chunk: list[CorpusItem] = []
+    for item in items:
+        if item.stdin:
+            raise ConfigError("--engine ray cannot read stdin; save it to a file")
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _write_results(rows: Iterator[dict[str, Any]], record: Recorder) -> None:
     for row in rows:
         item = _item_from_row(json.loads(row["item"]))
         if row["error"] is not None:
@@ -167,4 +185,3 @@ def _write_results(rows: Iterator[dict[str, Any]], sink: Sink, errors: ErrorLog,
             record.skip()
         else:
             record.success(item, DocumentResult.model_validate_json(row["result"]))
-    return record.summary
