@@ -1,0 +1,1 @@
+"""``govtag.training`` (the top-level folder ``training/``): training examples, the fine-tuning loop, checkpoints, calibration, cross-validation and pretraining."""
