@@ -35,9 +35,14 @@ _MAX_ISSUER = 12
 # Words that end the text before an issuer: verbs and prepositions that
 # introduce a document number (根据昭政办发…, 制发乐司…, 通过乐治委办…).
 _LEAD_IN = re.compile(
-    r".*(?:根据|依据|按照|依照|参照|通过|经过|制发|印发|下发|转发|出台|发布|执行|落实|贯彻|"
-    r"文件|精神|要求|规定|实施|详见|见|据|以|的|了|在|和|与|及|即|于|是|并|为|对|将|按|从)"
+    r".*(?:(根据|依据|按照|依照|参照|通过|经过|制发|印发|下发|转发|出台|发布|执行|落实|贯彻|"
+    r"文件|精神|要求|规定|实施|详见)|(见|据|以|的|了|在|和|与|及|即|于|是|并|为|对|将|按|从))"
 )
+# A local issuer abbreviation starts with its place's first character (如政发 for
+# 如东县, 和政办 for 和平区): what is left after that character is only the body
+# (政发, 府办, 委办).  When a one-character lead-in word would leave such a bare
+# body, the character is the place's, not a lead-in (印发和政办… → 和政办…).
+_BARE_BODY_START = frozenset("政府委办")
 
 # Abbreviations rarely end in these characters; a candidate issuer that does is
 # an ordinary word (e.g. 年 in "2019年(2020)…").
@@ -47,7 +52,12 @@ _BAD_ISSUER_END = set("年月日的了")
 def _trim_issuer(issuer: str) -> str:
     """Drop ordinary words that precede the issuer abbreviation."""
     match = _LEAD_IN.match(issuer)
-    return issuer[match.end() :] if match else issuer
+    if not match:
+        return issuer
+    rest = issuer[match.end() :]
+    if match.group(2) and rest[:1] in _BARE_BODY_START and match.group(2) not in _BAD_ISSUER_END:
+        return issuer[match.start(2) :]
+    return rest
 
 
 def find_doc_numbers(text: str) -> list[EntitySpan]:

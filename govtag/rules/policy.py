@@ -6,10 +6,13 @@ are matched with a stack over the bracket characters only, so the scan is
 linear and an unbalanced 《 is simply dropped.
 
 Titles in 《》 that name a case (《房屋装修纠纷案》), a publication or a book
-(《人民日报》, 《邓小平文选》), a work or a programme (杂志《科学》和《自然》,
+(《人民日报》, 《邓小平文选》), a reader, handbook or other study material
+(《民法典学习读本》, 《行政执法手册》, 《法律法规汇编》, 《普法知识问答》,
+《典型案例选编》, 《宪法漫画》), a work or a programme (杂志《科学》和《自然》,
 《雪域欢歌》文艺节目, 舞剧《咏春》) are not documents; they are recognised by
-their ending or by the words just around the title (or the run of titles
-joined by 、/和/及).
+their ending (an edition in brackets after it, 《…读本（2021年版）》, is
+skipped) or by the words just around the title (or the run of titles joined
+by 、/和/及).
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ _SENTENCE_END = re.compile(r"[。！？；\n]")
 _MAX_TITLE = 200
 
 # 案 ends a case name, unless it is part of a document word (方案, 草案, 预案 ...);
-# a publication or a book is named by its ending too (人民日报, 邓小平文选).
+# a publication, a book or study material is named by its ending too (人民日报,
+# 邓小平文选, 学习读本, 工作手册, 法规汇编, 案例选编, 知识问答), before an optional
+# edition in brackets.
 _NON_DOC_TITLE = re.compile(
     r"(?:(?<![方草预提议法备档图答])案|案件|案例|日报|晚报|时报|周报|周刊|月刊|学报|杂志|"
-    r"文选|文集|全集|选集|通史|文库|丛书|读本)$"
+    r"文选|文集|全集|选集|通史|文库|丛书|读本|读物|手册|汇编|选编|教材|问答|百问|漫画|绘本|画册|"
+    r"口袋书|学习纲要|年鉴)"
+    r"(?:[（(][^（）()]{1,12}[）)])?$"
 )
 _JOINER = re.compile(r"(?:、|和|及|与|以及|或|,|，)?")
 # Words just before a run of titles that make them works, programmes or
