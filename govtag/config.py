@@ -1,7 +1,13 @@
-"""The pipeline configuration (``configs/govtag.yaml``), validated.
+"""The pipeline configuration (``configs/govtag.yaml``), validated, and where govtag finds it.
 
 Relative paths in a config file are resolved against the folder that holds the
-file, so a config works from any working directory.
+file, so a config works from any working directory. The config is the first of:
+
+1. ``--config FILE`` (``load_config(path)``);
+2. ``$GOVTAG_CONFIG``;
+3. ``./configs/govtag.yaml`` in the working directory;
+4. the installed default: the built-in values (the same as ``configs/govtag.yaml``)
+   with the model registry in the model home (:func:`model_home`).
 """
 
 from __future__ import annotations
@@ -17,7 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from govtag.errors import ConfigError
 
 CONFIG_ENV = "GOVTAG_CONFIG"
+HOME_ENV = "GOVTAG_HOME"
 DEFAULT_CONFIG_NAME = Path("configs") / "govtag.yaml"
+#: The registry folder inside the model home.
+REGISTRY_FOLDER = "models"
 
 
 class _Section(BaseModel):
@@ -51,6 +60,9 @@ class IngestConfig(_Section):
 class SegmentationConfig(_Section):
     max_chars: int = Field(300, ge=20, le=5000, description="longest segment before a forced split")
 
+
+#: The file that marks a complete model version folder (written last by the trainer).
+MODEL_META = "govtag_model.json"
 
 #: A model version is one folder name in the registry: no separators, no ``..``, no leading dot.
 VERSION_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]*$")
@@ -189,14 +201,90 @@ def find_config_path(explicit: str | Path | None = None) -> Path | None:
     return locate_file(explicit, CONFIG_ENV, DEFAULT_CONFIG_NAME)
 
 
+def source_checkout() -> Path | None:
+    """The checkout this package runs from (an editable install or the source tree), or None.
+
+    A checkout is the folder above the ``govtag`` package when it holds the
+    project's ``pyproject.toml`` and ``configs/govtag.yaml``; an installed wheel has neither.
+    """
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / DEFAULT_CONFIG_NAME).is_file() else None
+
+
+def user_data_dir() -> Path:
+    """``$XDG_DATA_HOME/govtag``, by default ``~/.local/share/govtag``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "govtag"
+
+
+def model_home() -> Path:
+    """The registry the installed default config uses: ``$GOVTAG_HOME/models``, else the
+    checkout's ``models/`` (where ``bash setup.sh`` builds the default model), else
+    ``models/`` in the user data folder (:func:`user_data_dir`)."""
+    if os.environ.get(HOME_ENV):
+        return (Path(os.environ[HOME_ENV]).expanduser() / REGISTRY_FOLDER).resolve()
+    checkout = source_checkout()
+    return checkout / REGISTRY_FOLDER if checkout else user_data_dir() / REGISTRY_FOLDER
+
+
+def config_search(explicit: str | Path | None = None, model: str | Path | None = None) -> list[str]:
+    """Every place the config search looks, in order, with what it found there, and the
+    ``--model`` given (for error messages)."""
+    env = os.environ.get(CONFIG_ENV)
+    found = find_config_path(explicit)
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    steps = [
+        f"--config: {explicit}" if explicit else "--config: not given",
+        f"${CONFIG_ENV}: {env}" if env else f"${CONFIG_ENV}: not set",
+        f"./{DEFAULT_CONFIG_NAME}: {local}" + ("" if local.is_file() else " (not there)"),
+    ]
+    if found is None:
+        home = os.environ.get(HOME_ENV)
+        origin = f"${HOME_ENV}={home}" if home else ("the checkout" if source_checkout() else "the user data folder")
+        steps.append(f"installed default: model registry {model_home()} (from {origin})")
+    else:
+        steps.append(f"used: {found.resolve()}")
+    if model:
+        steps.append(f"--model: {model} (instead of the config's model)")
+    return steps
+
+
 def load_config(path: str | Path | None = None) -> GovtagConfig:
-    """Load and validate the pipeline config; defaults when no file is found."""
+    """Load and validate the pipeline config (the search order is in the module docstring)."""
     config_path = find_config_path(path)
     if config_path is None:
         config = GovtagConfig()
-        config.model.registry = config.model.registry.resolve()
+        config.model.registry = model_home()
         return config
     config = validate_file(config_path, GovtagConfig)
     config.model.registry = resolve_path(config_path.resolve().parent, config.model.registry)
     config.source = config_path.resolve()
+    return config
+
+
+def choose_model(config: GovtagConfig, choice: str | Path | None) -> GovtagConfig:
+    """Point ``config`` at the model ``--model`` names (in place; returns it).
+
+    ``choice`` is a model version folder (one with ``govtag_model.json``), a model's
+    folder of versions (its ``ACTIVE`` version is used), a registry folder holding the
+    config's model name, or a version name in the config's registry.
+    """
+    if not choice:
+        return config
+    path = Path(choice).expanduser()
+    model = config.model
+    if path.is_dir():
+        path = path.resolve()
+        if (path / MODEL_META).is_file():
+            model.registry, model.name, model.version = path.parent.parent, path.parent.name, path.name
+        elif (path / model.name).is_dir():
+            model.registry, model.version = path, None
+        else:
+            model.registry, model.name, model.version = path.parent, path.name, None
+        if model.version is not None and (problem := version_problem(model.version)):
+            raise ConfigError(f"--model {choice}: the folder name {model.version!r} is not a version name: {problem}")
+        return config
+    if len(path.parts) > 1 or (problem := version_problem(str(choice))):
+        raise ConfigError(f"--model {choice}: no such folder, and not a version name in {model.registry / model.name}")
+    model.version = str(choice)
     return config

@@ -3,6 +3,7 @@
 - Labels: per-character macro-F1 over the four labels. Every character covered
   by a gold segment is scored: its gold label against the label of the
   predicted segment covering it (no predicted segment counts as a miss).
+  Per-character accuracy is the share of those characters labelled right.
 - Entities: exact-span (start, end, type) precision, recall and F1 per type,
   and micro-averaged over all types.
 
@@ -67,11 +68,28 @@ def parse_annotated(record: Any, where: str) -> AnnotatedDoc:
 
 
 def read_annotated(path: str | Path) -> list[AnnotatedDoc]:
-    """Read a JSON Lines file of annotated documents; errors carry the line number."""
-    path = Path(path)
-    docs = [parse_annotated(record, where) for where, record in iter_jsonl(path, GoldFormatError)]
-    if not docs:
-        raise GoldFormatError(f"{path}: no documents")
+    """Read a JSON Lines file of annotated documents; errors carry the line number.
+
+    A document id given twice is an error naming both lines: it would be counted twice.
+    """
+    return read_gold_files([path])
+
+
+def read_gold_files(paths: Iterable[str | Path]) -> list[AnnotatedDoc]:
+    """The documents of several JSON Lines files, in order; an id in two places is a
+    GoldFormatError naming both (``path:line``), a file without documents one naming it."""
+    docs: list[AnnotatedDoc] = []
+    seen: dict[str, str] = {}
+    for path in map(Path, paths):
+        count = len(docs)
+        for where, record in iter_jsonl(path, GoldFormatError):
+            doc = parse_annotated(record, where)
+            if doc.id in seen:
+                raise GoldFormatError(f"{where}: the document id {doc.id!r} is also at {seen[doc.id]}")
+            seen[doc.id] = where
+            docs.append(doc)
+        if len(docs) == count:
+            raise GoldFormatError(f"{path}: no documents")
     return docs
 
 
@@ -91,7 +109,7 @@ def _char_labels(segments: Iterable[tuple[int, int, str]], length: int) -> list[
 
 
 def label_scores(gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc]) -> dict[str, Any]:
-    """Per-character P/R/F1 for each label and their macro-F1, pooled over documents."""
+    """Per-character P/R/F1 for each label, their macro-F1 and the per-character accuracy, pooled over documents."""
     tp = dict.fromkeys(LABELS, 0)
     n_pred = dict.fromkeys(LABELS, 0)
     n_gold = dict.fromkeys(LABELS, 0)
@@ -109,7 +127,9 @@ def label_scores(gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc]) -> 
                     tp[gold_label] += 1
     per_label = {label: _prf(tp[label], n_pred[label], n_gold[label]) for label in LABELS}
     macro = sum(per_label[label]["f1"] for label in LABELS) / len(LABELS)
-    return {"per_label": per_label, "macro_f1": macro}
+    scored = sum(n_gold.values())
+    accuracy = sum(tp.values()) / scored if scored else 0.0
+    return {"per_label": per_label, "macro_f1": macro, "accuracy": accuracy}
 
 
 def entity_scores(gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc]) -> dict[str, Any]:
@@ -174,6 +194,7 @@ def format_table(report: dict[str, Any]) -> str:
     for label in LABELS:
         lines.append(row(label, report["labels"]["per_label"][label]))
     lines.append(f"{'macro-F1':<14}{'':>16}{report['labels']['macro_f1']:>8.3f}")
+    lines.append(f"{'accuracy':<14}{'':>16}{report['labels']['accuracy']:>8.3f}")
     lines.append("entities (exact span)")
     for etype in ENTITY_TYPES:
         lines.append(row(etype, report["entities"]["per_type"][etype]))

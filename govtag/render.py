@@ -33,11 +33,11 @@ def to_markdown(result: DocumentResult) -> str:
         if found:
             lines.append(f"- **{etype}** ({len(found)}): " + "; ".join(f"{e.text} `{e.start}`" for e in found))
     if result.summary.indicators:
-        lines += ["", "## Indicators", "", "| indicator | value | unit | approx. | label | sentence |",
-                  "|---|---:|---|---|---|---|"]
+        lines += ["", "## Indicators", "", "| metric | value | unit | kind | approx. | label | sentence |",
+                  "|---|---:|---|---|---|---|---|"]
         for row in result.summary.indicators:
             lines.append(
-                f"| {_cell(row.text)} | {row.value:g} | {_cell(row.unit)} | {'yes' if row.approximate else ''}"
-                f" | {row.label} | {_cell(row.sentence[:60])} |"
+                f"| {_cell(row.metric or '—')} | {row.value:g} | {_cell(row.unit)} | {row.kind or ''}"
+                f" | {'yes' if row.approximate else ''} | {row.label} | {_cell((row.sentence or '')[:60])} |"
             )
     return "\n".join(lines) + "\n"

@@ -7,13 +7,14 @@ A :class:`DocumentResult` is built from a segmented document and a tagger's
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from govtag import ENTITY_TYPES, LABELS
 from govtag.digest import text_sha256
-from govtag.types import SegmentedDocument, Tagging
+from govtag.indicators.attach import indicator_fields
+from govtag.types import Normalized, SegmentedDocument, Tagging
 
 Label = Literal["achievement", "problem", "plan", "other"]
 EntityType = Literal["ORG", "DOC_NO", "NUM", "POLICY"]
@@ -25,9 +26,40 @@ class _Strict(BaseModel):
 
 
 class NormalizedValue(_Strict):
+    """A NUM's value as written, multipliers applied (30万元 -> 300000, 元); 58.75% -> 58.75, %."""
+
     value: float
     unit: str
     approximate: bool = False
+    ratio: float | None = None  # percentages and per-mille figures as a fraction: 58.75% -> 0.5875
+
+
+#: Units whose figures are also given as a fraction (``NormalizedValue.ratio``), and the figure per 1.
+RATIO_UNITS = {"%": 100, "‰": 1000}
+
+
+class SourceOut(_Strict):
+    """Where a document came from."""
+
+    path: str | None = None  # the file as given, "<stdin>", an upload's file name; None for text passed in
+    format: Literal["txt", "html", "docx", "pdf"]
+    encoding: str | None = None  # the detected encoding of a text or web-page file
+
+
+class TextSpan(_Strict):
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class IndicatorOut(_Strict):
+    """What a NUM measures (docs/indicators.md): spans of its sentence, its kind and the metric's key."""
+
+    metric: TextSpan | None
+    kind: Literal["count", "rate", "change", "target"]
+    period: TextSpan | None
+    subject: TextSpan | None
+    key: str | None
 
 
 class EntityOut(_Strict):
@@ -38,12 +70,13 @@ class EntityOut(_Strict):
     score: float = Field(ge=0.0, le=1.0)
     source: Literal["rules", "model"]
     normalized: NormalizedValue | None = None
+    indicator: IndicatorOut | None = None
 
 
 class SentenceOut(_Strict):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
-    text: str
+    text: str | None  # None when the output leaves the text out (include_text=False, --no-text)
     label: Label
     scores: dict[Label, float]
     heading_path: list[str]
@@ -60,7 +93,11 @@ class Indicator(_Strict):
     start: int
     end: int
     label: Label
-    sentence: str
+    sentence: str | None  # None when the output leaves the text out
+    sentence_start: int | None = None
+    metric: str | None = None
+    key: str | None = None
+    kind: Literal["count", "rate", "change", "target"] | None = None
 
 
 class Summary(_Strict):
@@ -76,6 +113,8 @@ class DocumentResult(_Strict):
     chars: int
     backend: Backend
     model_version: str | None = None
+    source: SourceOut | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)  # what the input says about itself: title, source, date
     sentences: list[SentenceOut]
     entities: list[EntityOut]
     summary: Summary
@@ -124,18 +163,14 @@ def build_result(
             type=span.type,
             score=round(float(span.score), 4),
             source=span.source,
-            normalized=(
-                NormalizedValue(
-                    value=span.normalized.value,
-                    unit=span.normalized.unit,
-                    approximate=span.normalized.approximate,
-                )
-                if span.normalized
-                else None
-            ),
+            normalized=_normalized(span.normalized) if span.normalized else None,
         )
         for span in sorted(tagging.entities, key=lambda s: (s.start, s.end))
     ]
+    found = indicator_fields(text, [(e.start, e.end) for e in entities if e.type == "NUM"],
+                             [(s.start, s.end, s.label) for s in sentences])
+    entities = [e.model_copy(update={"indicator": IndicatorOut(**found[(e.start, e.end)])}) if e.type == "NUM" else e
+                for e in entities]
     result = DocumentResult(
         id=doc.document.id,
         text=text,
@@ -143,11 +178,21 @@ def build_result(
         chars=len(text),
         backend=backend,
         model_version=model_version,
+        source=SourceOut(path=doc.document.source, format=doc.document.format, encoding=doc.document.encoding),
+        metadata=dict(doc.document.metadata),
         sentences=sentences,
         entities=entities,
         summary=_summarize(sentences, entities),
     )
     return apply_options(result, options)
+
+
+def _normalized(normalized: Normalized) -> NormalizedValue:
+    """The output form: a percentage keeps its figure as written, with the fraction beside it."""
+    scale = RATIO_UNITS.get(normalized.unit)
+    value = round(normalized.value * scale, 10) if scale else normalized.value
+    ratio = normalized.value if scale else None
+    return NormalizedValue(value=value, unit=normalized.unit, approximate=normalized.approximate, ratio=ratio)
 
 
 def apply_options(result: DocumentResult, options: OutputOptions) -> DocumentResult:
@@ -159,12 +204,16 @@ def apply_options(result: DocumentResult, options: OutputOptions) -> DocumentRes
         sentences = [s for s in sentences if s.label in options.labels]
     if options.entity_types is not None:
         entities = [e for e in entities if e.type in options.entity_types]
+    summary = _summarize(sentences, entities)
+    if not options.include_text:
+        sentences = [s.model_copy(update={"text": None}) for s in sentences]
+        summary.indicators = [row.model_copy(update={"sentence": None}) for row in summary.indicators]
     return result.model_copy(
         update={
             "text": result.text if options.include_text else None,
             "sentences": sentences,
             "entities": entities,
-            "summary": _summarize(sentences, entities),
+            "summary": summary,
         }
     )
 
@@ -182,6 +231,7 @@ def _summarize(sentences: list[SentenceOut], entities: list[EntityOut]) -> Summa
         sentence = sentences[sentence_index] if sentence_index < len(sentences) else None
         if sentence is None or sentence.start > entity.start:
             continue  # the sentence holding it was filtered out
+        indicator = entity.indicator
         indicators.append(
             Indicator(
                 text=entity.text,
@@ -192,6 +242,10 @@ def _summarize(sentences: list[SentenceOut], entities: list[EntityOut]) -> Summa
                 end=entity.end,
                 label=sentence.label,
                 sentence=sentence.text,
+                sentence_start=sentence.start,
+                metric=indicator.metric.text if indicator and indicator.metric else None,
+                key=indicator.key if indicator else None,
+                kind=indicator.kind if indicator else None,
             )
         )
     return Summary(

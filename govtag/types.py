@@ -7,6 +7,7 @@ All offsets are Python string indices into ``text``, end exclusive.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Document:
     encoding: str | None = None  # detected encoding for byte inputs
     line_roles: tuple[LineRole, ...] = ()  # from the file's structure (docx), in text order
     # What a web page says about itself: "title", "source" (来源, the publishing office), "date" (发布时间).
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

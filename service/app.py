@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from govtag import __version__
-from govtag.service import routes_annotate, routes_health, routes_model, routes_page
+from govtag.service import routes_admin, routes_annotate, routes_health, routes_model, routes_page
 from govtag.service.core import GovtagService
 from govtag.service.errors import install_error_handlers
 from govtag.service.middleware import LimitAndMeasure
@@ -61,6 +61,7 @@ def create_app(
     app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # outermost: also on the 413 answers
     app.include_router(routes_annotate.router)
     app.include_router(routes_model.router)
+    app.include_router(routes_admin.router)
     app.include_router(routes_health.router)
     app.include_router(routes_page.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

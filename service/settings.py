@@ -72,6 +72,23 @@ class Timeouts(_Section):
     keep_alive_s: float = Field(5.0, gt=0, le=600, description="an idle kept-alive connection is closed after this")
 
 
+class Training(_Section):
+    """``POST /v1/admin/train``: one training job at a time, in a background ``govtag train`` process.
+
+    Disabled (404) until both ``config`` and ``gold_dir`` are set. A request may name another
+    training config, by a path inside the folder of ``config``, and gold files inside ``gold_dir``.
+    """
+
+    config: Path | None = Field(None, description="training config of a job whose request names none")
+    gold_dir: Path | None = Field(None, description="folder the gold files of a request must be in")
+    max_progress_lines: int = Field(200, ge=1, le=100_000, description="progress lines kept per job")
+    timeout_s: float = Field(6 * 3600, gt=0, description="a job running longer is stopped and fails")
+
+    @property
+    def enabled(self) -> bool:
+        return self.config is not None and self.gold_dir is not None
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -95,6 +112,7 @@ class ServiceSettings(BaseSettings):
     batching: Batching = Batching()
     timeouts: Timeouts = Timeouts()
     parsing: Parsing = Parsing()
+    training: Training = Training()
     request_timeout_s: float = Field(60.0, gt=0, le=3600, description="per request, queueing included; 504 beyond")
     inference_threads: int = Field(1, ge=1, le=64, description="worker threads that run the pipeline")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; None disables them")
@@ -145,6 +163,7 @@ def find_settings_path(explicit: str | Path | None = None) -> Path | None:
 
 
 _PATH_FIELDS = ("pipeline_config", "model_registry")
+_SECTION_PATH_FIELDS = {"training": ("config", "gold_dir")}
 
 
 def load_settings(settings_file: str | Path | None = None, **overrides: Any) -> ServiceSettings:
@@ -157,10 +176,10 @@ def load_settings(settings_file: str | Path | None = None, **overrides: Any) -> 
     if path is not None:
         file_values = load_yaml(path)
         base = path.resolve().parent
-        for key in _PATH_FIELDS:
-            value = file_values.get(key)
-            if isinstance(value, str) and value and not Path(value).is_absolute():
-                file_values[key] = str((base / value).resolve())
+        _resolve_paths(file_values, _PATH_FIELDS, base)
+        for section, keys in _SECTION_PATH_FIELDS.items():
+            if isinstance(file_values.get(section), dict):
+                _resolve_paths(file_values[section], keys, base)
     explicit = {key: value for key, value in overrides.items() if value is not None}
     try:
         settings = _with_file_defaults(file_values)(**explicit)
@@ -169,6 +188,13 @@ def load_settings(settings_file: str | Path | None = None, **overrides: Any) -> 
         raise ConfigError(format_validation_error(where, exc)) from exc
     settings.source = path.resolve() if path is not None else None
     return settings
+
+
+def _resolve_paths(values: dict[str, Any], keys: tuple[str, ...], base: Path) -> None:
+    for key in keys:
+        value = values.get(key)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            values[key] = str((base / value).resolve())
 
 
 def _with_file_defaults(file_values: dict[str, Any]) -> type[ServiceSettings]:

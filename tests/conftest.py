@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.label_servers import doccano, label_studio  # noqa: F401  (session fixtures: one server each per run)
 from tests.paths import ROOT, SEEDS
 
 

@@ -55,7 +55,7 @@ def test_glob_and_markdown(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     report = out.read_text(encoding="utf-8")
     assert "# ledu-2020" in report and "# ludian-2020" in report
-    assert "## Achievements" in report and "**DOC_NO**" in report and "| indicator |" in report
+    assert "## Achievements" in report and "**DOC_NO**" in report and "| metric |" in report
 
 
 def test_stdin():

@@ -190,7 +190,7 @@ def test_worker_processes_write_what_one_process_writes(tmp_path: Path, small_co
     one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
     first = govtag("annotate", str(small_corpus), "--format", "jsonl", "-o", str(one), "--quiet")
     assert first.returncode == 0, first.stderr.decode()
-    second = govtag("annotate", str(small_corpus), "--format", "jsonl", "-o", str(two), "--quiet", "--workers", "2")
+    second = govtag("annotate", str(small_corpus), "--format", "jsonl", "-o", str(two), "--workers", "2")
     assert second.returncode == 0, second.stderr.decode()
     assert "24 annotated, 0 failed" in second.stderr.decode()
     assert two.read_bytes() == one.read_bytes()

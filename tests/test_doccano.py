@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import secrets
-import signal
-import socket
-import subprocess
 import time
 import zipfile
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -26,90 +19,12 @@ import pytest
 from govtag import ENTITY_TYPES, LABELS
 from govtag.cli.main import main
 from govtag.labels.offsets import Utf16Offsets
-from tests.paths import ROOT, SEEDS
+from tests.paths import SEEDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
-VENV = ROOT / ".venv-doccano"
-DOCCANO = VENV / "bin" / "doccano"
 REPORTS = [SEEDS / "reports" / "ludian-2020.txt", SEEDS / "reports" / "zhonglou-2020.txt"]
-START_TIMEOUT_S = 120
 TASK_TIMEOUT_S = 120
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
-@pytest.fixture(scope="session")
-def doccano(tmp_path_factory) -> Iterator[httpx.Client]:
-    """A running doccano with an admin user, and an API client holding the admin's token."""
-    if not DOCCANO.exists():
-        pytest.skip(f"doccano is not installed ({DOCCANO} is missing); `bash setup.sh` creates it")
-    home = tmp_path_factory.mktemp("doccano")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "DOCCANO_"))}
-    env.update(DOCCANO_HOME=str(home), DATABASE_URL=f"sqlite:///{home / 'db.sqlite3'}", MEDIA_ROOT=str(home / "media"),
-               STANDALONE="True", DJANGO_SETTINGS_MODULE="config.settings.production")
-    password = secrets.token_hex(12)
-    for step in (["init"], ["createuser", "--username", "admin", "--password", password]):
-        done = subprocess.run([str(DOCCANO), *step], env=env, cwd=home, capture_output=True, text=True, timeout=300,
-                              check=False)
-        assert done.returncode == 0, f"doccano {step[0]} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}"
-    where = "import backend, os; print(os.path.dirname(backend.__file__))"
-    backend = subprocess.run([str(VENV / "bin" / "python"), "-c", where], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    port = _free_port()
-    logs = [(home / name).open("wb") for name in ("web.log", "task.log")]
-    # `doccano webserver` binds every interface; gunicorn is started directly to keep it on loopback
-    web = subprocess.Popen([str(VENV / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                            "--chdir", backend, "config.wsgi"], env=env, cwd=home, stdout=logs[0],
-                           stderr=subprocess.STDOUT, start_new_session=True)
-    worker = subprocess.Popen([str(DOCCANO), "task", "--concurrency", "1"], env=env, cwd=home, stdout=logs[1],
-                              stderr=subprocess.STDOUT, start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy([web, worker], base_url, home)
-        with httpx.Client(base_url=base_url, timeout=120) as client:
-            login = client.post("/v1/auth/login/", json={"username": "admin", "password": password})
-            assert login.status_code == 200, login.text
-            client.cookies.clear()  # token authentication only: a session cookie would demand a CSRF token
-            client.headers["Authorization"] = f"Token {login.json()['key']}"
-            yield client
-    finally:
-        for process in (web, worker):
-            _stop(process)
-        for log in logs:
-            log.close()
-
-
-def _wait_until_healthy(processes: list[subprocess.Popen], base_url: str, home: Path) -> None:
-    """Poll doccano's health check (database, storage and the task queue) until it passes."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            pytest.fail(f"doccano exited:\n{_logs(home)}")
-        try:
-            if httpx.get(f"{base_url}/v1/health/", headers={"Accept": "application/json"}, timeout=5).is_success:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)  # the polling interval
-    pytest.fail(f"doccano did not pass its health check in {START_TIMEOUT_S} s:\n{_logs(home)}")
-
-
-def _logs(home: Path) -> str:
-    return "\n".join(f"--- {name}\n{(home / name).read_text(errors='replace')[-2000:]}" for name in ("web.log", "task.log"))
 
 
 def _wait_for_task(client: httpx.Client, task_id: str) -> object:
@@ -130,7 +45,7 @@ def _in_python_indices(utf16: Utf16Offsets, names: dict[int, str]):
     return convert
 
 
-def test_doccano_round_trip(doccano: httpx.Client, tmp_path, seed_gold):
+def test_doccano_round_trip(doccano: httpx.Client, tmp_path, seed_gold):  # noqa: F811 (the fixture)
     upload, gold_file = tmp_path / "upload.jsonl", tmp_path / "gold.jsonl"
     assert main(["labels", "export", *map(str, REPORTS), "--to", "doccano", "-o", str(upload)]) == 0
     project = doccano.post("/v1/projects", json={

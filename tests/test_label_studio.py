@@ -9,79 +9,17 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import secrets
-import signal
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from govtag.cli.main import main
-from tests.paths import ROOT, SEEDS
+from tests.paths import SEEDS
 
 pytestmark = [pytest.mark.slow, pytest.mark.model]
 
-LABEL_STUDIO = ROOT / ".venv-labelstudio" / "bin" / "label-studio"
 REPORTS = [SEEDS / "reports" / "ludian-2020.txt", SEEDS / "reports" / "zhonglou-2020.txt"]
-START_TIMEOUT_S = 240  # it starts in about 45 s on an idle machine; migrations run on first start
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def label_studio(tmp_path_factory) -> Iterator[httpx.Client]:
-    """A running Label Studio with one user, and an API client holding the user's token."""
-    if not LABEL_STUDIO.exists():
-        pytest.skip(f"Label Studio is not installed ({LABEL_STUDIO} is missing); `bash setup.sh` creates it")
-    data = tmp_path_factory.mktemp("label-studio")
-    port, token = _free_port(), secrets.token_hex(20)
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("LABEL_STUDIO_", "DJANGO_"))}
-    env.update(LABEL_STUDIO_BASE_DATA_DIR=str(data), LATEST_VERSION_CHECK="false", COLLECT_ANALYTICS="false")
-    # 1.23 disables legacy tokens for new organisations; --enable-legacy-api-token is its switch to keep them
-    command = [str(LABEL_STUDIO), "start", "--no-browser", "--data-dir", str(data),
-               "--database", str(data / "label_studio.sqlite3"), "--internal-host", "127.0.0.1", "--port", str(port),
-               "--username", "annotator@example.com", "--password", secrets.token_hex(12),
-               "--user-token", token, "--enable-legacy-api-token"]
-    log = (data / "server.log").open("wb")
-    server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=data,
-                              start_new_session=True)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(server, base_url, data / "server.log")
-        with httpx.Client(base_url=base_url, headers={"Authorization": f"Token {token}"}, timeout=120) as client:
-            yield client
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
-
-
-def _wait_until_healthy(server: subprocess.Popen, base_url: str, log_path) -> None:
-    """Poll ``/health`` until it answers; fail with the server's log if it exits or takes too long."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"Label Studio exited with {server.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)  # the polling interval
-    pytest.fail(f"Label Studio did not answer /health in {START_TIMEOUT_S} s:\n"
-                f"{log_path.read_text(errors='replace')[-3000:]}")
 
 
 def _span(region: dict) -> tuple[int, int, str]:
@@ -107,7 +45,7 @@ def _correct(result: list[dict], text: str, gold: dict) -> tuple[list[dict], dic
     return result, {"relabelled": relabelled, "deleted": _span(wrong), "added": _span(drawn)}
 
 
-def test_label_studio_round_trip(label_studio: httpx.Client, tmp_path, capsys, seed_gold):
+def test_label_studio_round_trip(label_studio: httpx.Client, tmp_path, capsys, seed_gold):  # noqa: F811
     tasks_file, gold_file, export_file = tmp_path / "tasks.json", tmp_path / "gold.jsonl", tmp_path / "export.json"
     assert main(["labels", "export", *map(str, REPORTS), "--to", "label-studio", "-o", str(tasks_file)]) == 0
     capsys.readouterr()

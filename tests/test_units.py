@@ -145,3 +145,39 @@ def test_heldout_gold_is_rebuilt_exactly_from_its_unit_files():
         for seg in record["segments"]:
             covered.update(range(seg["start"], seg["end"]))
         assert all(i in covered for i, c in enumerate(text) if not c.isspace())
+
+
+def test_cli_split_takes_folders_and_keeps_ids_unique(tmp_path):
+    reports = tmp_path / "reports"
+    for folder, text in (("2020", "一、工作开展情况\n区司法局开展培训12次。"), ("2021", "二、存在的问题\n执法队伍建设仍有差距。")):
+        (reports / folder).mkdir(parents=True)
+        (reports / folder / "report.txt").write_text(text, encoding="utf-8")
+    (reports / "notes.xyz").write_text("not a report", encoding="utf-8")
+    out = tmp_path / "units"
+    proc = govtag("units", "split", str(reports), str(SEEDS / "reports" / "ludian-2020.txt"), "-o", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert sorted(p.name for p in out.glob("*.units.jsonl")) == [
+        "ludian-2020.units.jsonl", "report.units.jsonl", "report~2.units.jsonl"]
+    assert (out / "report~2.txt").read_text(encoding="utf-8").startswith("二、存在的问题")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    proc = govtag("units", "split", str(empty), "-o", str(out))
+    assert proc.returncode == 2 and b"no supported files" in proc.stderr
+
+
+def test_a_document_id_in_two_gold_files_names_both_places(tmp_path):
+    from govtag.evaluate import read_gold_files
+    from govtag.training.examples import load_gold
+
+    record = {"id": "r", "text": "区司法局开展培训12次。", "segments": [{"start": 0, "end": 12, "label": "achievement"}]}
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    _write_jsonl(first, [{**record, "id": "q"}, record])
+    _write_jsonl(second, [record])
+    for read in (read_gold_files, load_gold):
+        with pytest.raises(GoldFormatError) as info:
+            read([first, second])
+        assert f"{second}:1: the document id 'r' is also at {first}:2" in str(info.value)
+    _write_jsonl(second, [record, record])
+    with pytest.raises(GoldFormatError, match="b.jsonl:2: the document id 'r' is also at .*b.jsonl:1"):
+        read_annotated(second)
+    assert [doc.id for doc in read_gold_files([first])] == ["q", "r"]

@@ -27,6 +27,8 @@ def write_model_card(folder: Path, meta: dict[str, Any], metrics: dict[str, Any]
             "seed": meta["seed"],
             "data_counts": meta["data_counts"],
             "gold_ids": meta["gold_ids"],
+            "from_version": meta.get("from_version"),
+            "added": meta.get("added", []),
         },
         "data_hashes": meta["data_hashes"],
         "calibration": {"temperature": meta["temperature"]},
@@ -50,6 +52,8 @@ def render_card(card: dict[str, Any]) -> str:
         f"- training: {training['steps']} steps, final loss {training['final_loss']}, "
         f"{training['seconds']} s, seed {training['seed']}",
         f"- gold reports trained on: {', '.join(training['gold_ids']) or 'none'}",
+        f"- started from: {training['from_version'] or 'the base encoder'}",
+        *[f"- added gold: `{added['path']}` (sha256 `{added['sha256'][:16]}`)" for added in training["added"]],
         f"- examples: {json.dumps(training['data_counts']['examples'], ensure_ascii=False)}",
         f"- calibration: temperature {card['calibration']['temperature']} (fitted on held-out gold sentences)",
         "",

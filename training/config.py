@@ -8,10 +8,11 @@ config is taken as a path, anything else is passed on as a hub id.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from govtag.config import resolve_path, validate_file
+from govtag.config import resolve_path, validate_file, version_problem
 from govtag.errors import ConfigError
 
 
@@ -24,6 +25,11 @@ class DataConfig(_Section):
     test: list[Path] = Field(
         default_factory=list,
         description="gold files kept for testing only: never trained on, and their reports stay out of the weak set",
+    )
+    add: list[Path] = Field(
+        default_factory=list,
+        description="newly labelled gold files (``govtag train --add``): checked like an import, trained on with "
+        "data.gold, refused when they overlap data.test",
     )
     corpus: Path | None = Field(None, description="unlabelled reports (JSONL with id and text) for weak labels")
     ner_root: Path | None = Field(None, description="folder of labelled NER data (CLUENER2020 ...)")
@@ -55,6 +61,14 @@ class OptimConfig(_Section):
     entity_loss_weight: float = Field(1.0, ge=0.0)
 
 
+class GateConfig(_Section):
+    """``govtag model promote``: a candidate replaces the active model only when no F1 on the evaluation
+    set (``data.test``; per label, per entity type, and their averages) falls by more than ``tolerance``."""
+
+    tolerance: float = Field(0.01, ge=0.0, le=1.0, description="largest allowed drop of any F1 figure")
+    backend: Literal["model", "merged"] = Field("model", description="the backend both models are scored with")
+
+
 class TrainConfig(_Section):
     name: str = Field("govtag-default", description="model name in the registry")
     base_model: str = Field(..., description="local folder or hub id of the encoder")
@@ -67,9 +81,22 @@ class TrainConfig(_Section):
     seed: int = 13
     threads: int | None = Field(None, ge=1, description="torch CPU threads (None: torch's default)")
     checkpoint_every: int = Field(200, ge=1)
+    from_version: str | None = Field(
+        None,
+        description="continue from this registry version's weights instead of base_model's "
+        "(``govtag train --from-active`` sets it to the active version)",
+    )
     data: DataConfig = DataConfig()
     optim: OptimConfig = OptimConfig()
+    gate: GateConfig = GateConfig()
     source: Path | None = Field(None, exclude=True)
+
+    @field_validator("from_version")
+    @classmethod
+    def _safe_version(cls, version: str | None) -> str | None:
+        if version is not None and (problem := version_problem(version)):
+            raise ValueError(f"invalid model version {version!r}: {problem}")
+        return version
 
 
 def load_train_config(path: str | Path) -> TrainConfig:
@@ -83,11 +110,12 @@ def load_train_config(path: str | Path) -> TrainConfig:
     config.work_dir = resolve_path(base, config.work_dir)
     config.data.gold = [resolve_path(base, p) for p in config.data.gold]
     config.data.test = [resolve_path(base, p) for p in config.data.test]
+    config.data.add = [resolve_path(base, p) for p in config.data.add]
     if config.data.corpus:
         config.data.corpus = resolve_path(base, config.data.corpus)
     if config.data.ner_root:
         config.data.ner_root = resolve_path(base, config.data.ner_root)
-    for gold in [*config.data.gold, *config.data.test]:
+    for gold in [*config.data.gold, *config.data.test, *config.data.add]:
         if not gold.is_file():
             raise ConfigError(f"{path}: gold file not found: {gold}")
     config.source = path.resolve()

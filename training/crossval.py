@@ -21,6 +21,7 @@ from govtag.evaluate import AnnotatedDoc, evaluate, label_scores, result_to_anno
 from govtag.model.tagger import ModelTagger
 from govtag.schema import build_result
 from govtag.segment import SentenceSplitter
+from govtag.strip_headings import strip_gold
 from govtag.tag.merged import MergedTagger
 from govtag.tag.rules import RulesTagger
 from govtag.training.config import TrainConfig
@@ -54,19 +55,24 @@ def run_crossval(
     merges: dict[str, MergeConfig] | None = None,
     show_progress: bool = True,
     smooth_labels: bool = True,
+    strip_headings: bool = False,
 ) -> dict[str, Any]:
     """Pooled scores per variant and system, and per-report label macro-F1.
 
     ``merges`` names the merged configurations to score on the same folds
     (default: ``{"merged": MergeConfig()}``); they cost no extra training.
+    With ``strip_headings`` each fold's left-out report is scored with its heading
+    lines deleted (:mod:`govtag.strip_headings`); the training reports keep theirs.
     """
     merges = merges or {"merged": MergeConfig()}
     splitter = SentenceSplitter()
     gold = load_gold(config.data.gold)
     fold_ids = list(folds or [doc.id for doc in gold])
     gold = [doc for doc in gold if doc.id in fold_ids]
+    if strip_headings:
+        gold = [strip_gold(doc, splitter) for doc in gold]
     rules = RulesTagger()
-    report: dict[str, Any] = {"folds": fold_ids, "variants": {}}
+    report: dict[str, Any] = {"folds": fold_ids, "strip_headings": strip_headings, "variants": {}}
     rules_preds = [_predict(rules, doc, splitter) for doc in gold]
     report["rules"] = _scores(gold, rules_preds)
     for variant in variants:

@@ -52,7 +52,7 @@ def examples_sha256(examples: Iterable[TrainExample]) -> str:
 
 
 def _input_files(config: TrainConfig) -> list[Path]:
-    files = list(config.data.gold)
+    files = [*config.data.gold, *config.data.add]
     if config.data.corpus:
         files.append(config.data.corpus)
     return files
@@ -66,12 +66,12 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
     """
     excluded = set(exclude_gold)
     splitter = SentenceSplitter()
-    gold_docs = load_gold(config.data.gold)
+    gold_docs = load_gold([*config.data.gold, *config.data.add])
     all_gold_ids = {doc.id for doc in gold_docs}
     test_ids = {doc.id for doc in load_gold(config.data.test)}
     if all_gold_ids & test_ids:
         both = ", ".join(sorted(all_gold_ids & test_ids))
-        raise ConfigError(f"{config.source}: reports both in data.gold and data.test: {both}")
+        raise ConfigError(f"{config.source}: reports both in data.gold (or data.add) and data.test: {both}")
     rng = random.Random(config.seed)
     train: list[TrainExample] = []
     holdout: list[TrainExample] = []

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from govtag import LABELS
 from govtag.errors import InputError
-from govtag.evaluate import AnnotatedDoc, read_annotated
+from govtag.evaluate import AnnotatedDoc, read_gold_files
 from govtag.jsonl import iter_jsonl
 from govtag.model.tagger import context_of
 from govtag.rules.entities import extract_entities
@@ -89,10 +89,8 @@ def gold_examples(doc: AnnotatedDoc, splitter: SentenceSplitter, weight: float) 
 
 
 def load_gold(paths: Iterable[Path]) -> list[AnnotatedDoc]:
-    docs: list[AnnotatedDoc] = []
-    for path in paths:
-        docs.extend(read_annotated(path))
-    return docs
+    """The gold documents of all ``paths``; an id in two files is an error naming both places."""
+    return read_gold_files(paths)
 
 
 def iter_corpus(path: Path, exclude_ids: set[str]) -> Iterator[Document]:

@@ -31,6 +31,7 @@ from govtag.model.encoding import IGNORE, EncodingSettings
 from govtag.model.network import BIO_TAGS, GovtagNetwork
 from govtag.model.predictor import Predictor, collate
 from govtag.model.registry import ModelRef, ModelRegistry
+from govtag.training.added_gold import added_files
 from govtag.training.calibration import fit_temperature, holdout_metrics
 from govtag.training.card import write_model_card
 from govtag.training.checkpoint import Checkpoint, CheckpointError, CheckpointStore
@@ -83,6 +84,21 @@ def _load_network(config: TrainConfig) -> GovtagNetwork:
             f"cannot load the base model {config.base_model!r}: {exc}. Set base_model in {config.source} "
             f"to a local folder or to a hub id available on this machine."
         ) from exc
+
+
+def _load_start(config: TrainConfig) -> tuple[GovtagNetwork, Any, float]:
+    """The network, tokenizer and temperature a run starts from: the base encoder, or (``from_version``)
+    a registry version, verified like any model before it is used."""
+    if config.from_version is None:
+        return _load_network(config), load_tokenizer(config.base_model), 1.0
+    from govtag.model.artifact import load_predictor
+
+    ref = ModelRegistry(config.registry, config.name).get(config.from_version)
+    predictor, _ = load_predictor(ref.path)
+    network = predictor.network
+    for dropout in (network.dropout, network.sentence_head[2]):
+        dropout.p = config.optim.dropout
+    return network, predictor.tokenizer, predictor.temperature
 
 
 def _schedule(step: int, total: int, warmup: int) -> float:
@@ -265,8 +281,7 @@ def train_model(
     if config.threads:
         torch.set_num_threads(config.threads)
     seed_everything(config.seed)
-    network = _load_network(config)
-    tokenizer = load_tokenizer(config.base_model)
+    network, tokenizer, start_temperature = _load_start(config)
     data = data or build_training_data(config, exclude_gold)
     settings = EncodingSettings(config.max_length, config.context_tokens, config.stride)
     dataset = encode_examples(data.train, tokenizer, settings)
@@ -302,7 +317,9 @@ def train_model(
     _run_phase(network, dataset, lengths, phase_b, config, pad_id, store, losses, resume_from, show_progress)
 
     predictor = Predictor(network, tokenizer, settings, 1.0, batch_size=64)
-    predictor.temperature = fit_temperature(predictor, data.holdout)
+    # without held-out sentences to fit it on, a continued model keeps the temperature it started with
+    fitted = any(e.label for e in data.holdout)
+    predictor.temperature = fit_temperature(predictor, data.holdout) if fitted else start_temperature
     meta = {
         "name": config.name,
         "base": config.base_model,
@@ -318,6 +335,8 @@ def train_model(
         "data_hashes": data.hashes,
         "data_counts": data.counts(),
         "gold_ids": data.gold_ids,
+        "from_version": config.from_version,
+        "added": added_files(config),
         "seed": config.seed,
     }
     return TrainResult(predictor, meta, data, time.time() - started, phase_a_weights)
@@ -364,5 +383,5 @@ def save_to_registry(config: TrainConfig, result: TrainResult, activate: bool = 
 
 
 def check_config(config: TrainConfig) -> None:
-    if not config.data.gold and not config.data.corpus and not config.data.ner_root:
-        raise ConfigError(f"{config.source}: no training data (data.gold, data.corpus or data.ner_root)")
+    if not (config.data.gold or config.data.add or config.data.corpus or config.data.ner_root):
+        raise ConfigError(f"{config.source}: no training data (data.gold, --add, data.corpus or data.ner_root)")

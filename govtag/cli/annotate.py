@@ -1,18 +1,4 @@
-"""govtag annotate PATH... [-o OUT] [--format json|jsonl|md|parquet|csv] [--resume]
-
-Tag reports: files, folders (searched recursively), globs, - for stdin, and
-JSON Lines corpora (one document a line: {"id", "text"} or {"id", "path"}, other
-keys kept as metadata). Inputs are streamed and every document is written as it
-finishes. A document that cannot be read or tagged is reported (and listed in
-OUT's errors.jsonl) and the others are still annotated; the exit code is
-non-zero when any document failed.
-
-Formats: json (one document, or an array), md (a readable report), jsonl (one
-document a line), parquet and csv (the tables documents, sentences and
-entities as part files in the folder OUT). --resume continues a killed run of
-jsonl, parquet or csv into the same OUT: documents already complete (same id
-and text) are skipped, nothing is redone.
-"""
+"""``govtag annotate``: tag reports and write the results as they finish."""
 
 from __future__ import annotations
 
@@ -24,8 +10,8 @@ from pathlib import Path
 
 from govtag import ENTITY_TYPES, LABELS
 from govtag.atomic import check_writable
-from govtag.cli.common import add_backend_option, add_config_option
-from govtag.config import GovtagConfig, load_config
+from govtag.cli.common import add_backend_option, add_config_option, add_model_option, pipeline_config
+from govtag.config import GovtagConfig
 from govtag.corpus.inputs import STDIN, count_corpus, iter_corpus
 from govtag.corpus.progress import Progress
 from govtag.corpus.run import annotate_corpus
@@ -36,12 +22,31 @@ from govtag.model.runtime import resolve_runtime
 from govtag.pipeline import Pipeline
 from govtag.schema import OutputOptions
 
+DESCRIPTION = """Tag reports: every heading and sentence gets a label (achievement, problem, plan,
+other) and the entities in it (ORG, DOC_NO, NUM, POLICY), with character offsets
+into the text.
+
+Inputs are files (txt, html, docx, pdf), folders (searched recursively), globs,
+- for stdin, and JSON Lines corpora (one document a line: {"id", "text"} or
+{"id", "path"}; other keys are kept as metadata). Every document is written as
+it finishes. A document that cannot be read or tagged is reported (and listed in
+the errors file beside the output) and the others are still annotated; the exit
+code is then non-zero.
+
+Formats: json (one document, or an array), md (a readable report), jsonl (one
+document a line), parquet and csv (the tables documents, sentences and entities,
+as part files in the folder OUT). --resume continues a killed jsonl, parquet or
+csv run into the same OUT: documents already complete are skipped.
+
+The output's fields are described in docs/output.md.
+"""
+
 TABLE_FORMATS = ("parquet", "csv")
 RESUMABLE = ("jsonl", *TABLE_FORMATS)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("annotate", help="tag reports: sentences, labels and entities", description=__doc__,
+    parser = sub.add_parser("annotate", help="tag reports: sentences, labels and entities", description=DESCRIPTION,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder, glob, JSON Lines corpus, or - for stdin")
     parser.add_argument("-o", "--output", type=Path,
@@ -51,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="continue a killed run into the same OUT (jsonl, parquet, csv)")
     parser.add_argument("--part-size", type=_positive, default=64, metavar="N",
                         help="parquet, csv: documents per part file (one row group; default 64)")
-    parser.add_argument("--no-text", action="store_true", help="omit the text; keep its sha256 only")
+    parser.add_argument("--no-text", action="store_true",
+                        help="leave out the document and sentence texts (offsets and text_sha256 stay)")
     parser.add_argument("--labels", type=_choices(LABELS), help="keep only sentences with these labels (comma-separated)")
     parser.add_argument("--entity-types", type=_choices(ENTITY_TYPES),
                         help="keep only these entity types (comma-separated)")
@@ -61,9 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=_positive, default=1, metavar="N",
                         help="tagging processes (local) or Ray actors, each with its own copy of the model "
                              "and an equal share of the CPU threads (default 1)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output; errors and the summary only")
     add_backend_option(parser)
     add_config_option(parser)
+    add_model_option(parser)
     parser.set_defaults(handler=run)
 
 
@@ -91,6 +97,8 @@ def _choices(allowed: tuple[str, ...]):
 def _check_arguments(args: argparse.Namespace) -> None:
     if args.format in TABLE_FORMATS and args.output is None:
         raise ConfigError(f"--format {args.format} writes a folder of tables: give it with -o DIR")
+    if args.no_text and args.format == "md":
+        raise ConfigError("--no-text leaves nothing to read in a Markdown report; use --format json, jsonl or a table")
     if args.resume and args.format not in RESUMABLE:
         raise ConfigError(f"--resume needs --format {', '.join(RESUMABLE)} (got {args.format})")
     if args.resume and args.output is None:
@@ -99,6 +107,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise ConfigError("stdin ('-') can be read only once")
     if args.engine == "ray" and STDIN in args.paths:
         raise ConfigError("--engine ray cannot read stdin ('-'); save it to a file")
+    if args.engine == "ray" and args.model:
+        raise ConfigError("--engine ray loads the model its --config names; --model applies to --engine local")
     if args.engine != "ray" and args.address:
         raise ConfigError("--address applies to --engine ray")
 
@@ -134,7 +144,7 @@ def _local_tagger(config: GovtagConfig, args: argparse.Namespace) -> Iterator[Pi
 
 def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
-    config = load_config(args.config)
+    config = pipeline_config(args)
     sink, errors = _open_sink(args)
     options = OutputOptions(include_text=not args.no_text, labels=args.labels, entity_types=args.entity_types)
     total = count_corpus(args.paths)
@@ -166,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
         progress.close()
         errors.close()
     sink.close()
-    if total > 1 or summary.failed or summary.skipped:
+    if summary.failed or (not args.quiet and (total > 1 or summary.skipped)):
         print(summary.line(), file=sys.stderr)
     if summary.failed and errors.path is not None:
         print(f"govtag: the failed documents are listed in {errors.path}", file=sys.stderr)

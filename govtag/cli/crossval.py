@@ -1,9 +1,4 @@
-"""``govtag crossval --config configs/train-default.yaml [--variants pretrained,random] [-o DIR]``
-
-Leave-one-report-out over the gold reports: rules-only, model-only and merged
-taggers side by side, for the pretrained base and for the same network
-randomly initialised. Writes ``crossval.json`` and ``crossval.md``.
-"""
+"""``govtag crossval``: leave-one-report-out evaluation of the taggers."""
 
 from __future__ import annotations
 
@@ -14,9 +9,13 @@ from pathlib import Path
 from govtag.cli.common import write_atomically
 from govtag.config import load_config
 
+DESCRIPTION = """Leave-one-report-out over the gold reports of a training config: the rules, model and
+merged taggers side by side, for the pretrained base and for the same network randomly
+initialised. Writes crossval.json and crossval.md into the output folder."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("crossval", help="leave-one-report-out evaluation", description=__doc__,
+    parser = sub.add_parser("crossval", help="leave-one-report-out evaluation", description=DESCRIPTION,
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="training config (YAML)")
     parser.add_argument("--variants", default="pretrained,random", help="pretrained, random or both")
@@ -29,6 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("-o", "--output", type=Path, default=Path("crossval"), help="folder for the results")
     parser.add_argument("--pipeline-config", help="pipeline config for the merge settings (default: configs/govtag.yaml)")
+    parser.add_argument("--strip-headings", action="store_true",
+                        help="score each left-out report with its heading lines deleted (training reports keep theirs)")
     parser.set_defaults(handler=run)
 
 
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
         if not 0.0 <= value <= 1.0:
             raise SystemExit(f"govtag crossval: label weight {weight!r} is not a number in [0, 1]")
         merges[f"merged, label weight {value:g}"] = merge.model_copy(update={"model_label_weight": value})
-    report = run_crossval(config, variants, folds, merges, smooth_labels=pipeline.model.smooth_labels)
+    report = run_crossval(config, variants, folds, merges, smooth_labels=pipeline.model.smooth_labels,
+                          strip_headings=args.strip_headings)
     table = format_crossval(report)
     write_atomically(args.output / "crossval.json", json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     write_atomically(args.output / "crossval.md", table)

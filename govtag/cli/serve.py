@@ -1,15 +1,19 @@
-"""``govtag serve [--host H] [--port P] [--settings FILE]``: start the web service."""
+"""``govtag serve``: start the web service."""
 
 from __future__ import annotations
 
 import argparse
 
+DESCRIPTION = """Run the HTTP service and its web page. The settings (address, limits, batching, the
+pipeline config and the model registry) come from --settings, else
+$GOVTAG_SERVICE_SETTINGS, else ./configs/service.yaml; docs/service.md describes them."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("serve", help="run the HTTP service and web page", description=__doc__)
+    parser = sub.add_parser("serve", help="run the HTTP service and web page", description=DESCRIPTION)
     parser.add_argument("--host", help="bind address (default from settings)")
     parser.add_argument("--port", type=int, help="port (default from settings)")
-    parser.add_argument("--settings", help="service settings file (default: configs/service.yaml)")
+    parser.add_argument("--settings", metavar="FILE", help="service settings file (default: configs/service.yaml)")
     parser.set_defaults(handler=run)
 
 

@@ -1,20 +1,4 @@
-"""``govtag units split REPORT... -o DIR`` and ``govtag units gold DIR -o gold.jsonl``
-
-The labelling workflow. ``split`` reads reports (txt, html, docx, pdf) and writes,
-for each, ``<id>.txt`` (the text govtag extracted; offsets index it) and
-``<id>.units.jsonl`` (one heading or sentence a line) for annotators. ``gold`` reads
-the annotators' ``<id>.ann.jsonl`` files beside them (one line per unit:
-``{"i", "label", "entities": [[TYPE, substring], ...]}``) and writes a gold file in the
-contract's format, ready for ``govtag evaluate --gold`` and for training
-(``data.gold`` or ``data.test`` in a training config).
-
-``govtag units nums GOLD.jsonl -o DIR`` and ``govtag units indicators DIR --gold GOLD.jsonl -o indicators.jsonl``
-
-The indicator relation (docs/indicators.md). ``nums`` writes, for each gold document,
-``<id>.txt`` and ``<id>.nums.jsonl`` (one gold NUM a line, its sentence marked ⟦…⟧).
-``indicators`` reads the annotators' ``<id>.ind.jsonl`` files beside them (one line per
-NUM: ``{"n", "metric", "kind", "period", "subject"}``) and writes the indicators gold file.
-"""
+"""``govtag units``: the labelling worksheets, and gold files built from them."""
 
 from __future__ import annotations
 
@@ -23,17 +7,37 @@ import json
 import sys
 from pathlib import Path
 
-from govtag.cli.common import write_atomically
+from govtag.cli.common import add_config_option, pipeline_config, write_atomically
 from govtag.errors import InputError
+
+DESCRIPTION = """The labelling workflow.
+
+split       reads reports (files, folders, globs and JSON Lines corpora, as annotate
+            does) and writes, for each, <id>.txt (the text govtag extracted; offsets
+            index it) and <id>.units.jsonl (one heading or sentence a line) for
+            annotators.
+gold        reads the annotators' <id>.ann.jsonl files beside them (one line per unit:
+            {"i", "label", "entities": [[TYPE, substring], ...]}) and writes a gold
+            file in the labelling contract's format, ready for evaluate --gold and
+            for training (data.gold or data.test of a training config).
+nums        writes, for each gold document, <id>.txt and <id>.nums.jsonl (one gold
+            NUM a line, its sentence marked ⟦…⟧): the indicator worksheets of
+            docs/indicators.md.
+indicators  reads the annotators' <id>.ind.jsonl files beside them (one line per NUM:
+            {"n", "metric", "kind", "period", "subject"}) and writes the indicators
+            gold file.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("units", help="cut reports into units for labelling; build gold from the labels",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     split = actions.add_parser("split", help="write <id>.txt and <id>.units.jsonl for each report")
-    split.add_argument("reports", nargs="+", type=Path, help="report files (txt, html, docx, pdf)")
+    split.add_argument("reports", nargs="+", metavar="PATH",
+                       help="report file (txt, html, docx, pdf), folder, glob or JSON Lines corpus")
     split.add_argument("-o", "--output", type=Path, required=True, help="folder for the unit files")
+    add_config_option(split)
     split.set_defaults(handler=run_split)
     gold = actions.add_parser("gold", help="build a gold JSONL file from <id>.ann.jsonl files")
     gold.add_argument("folder", type=Path, help="folder with <id>.txt, <id>.units.jsonl and <id>.ann.jsonl")
@@ -51,13 +55,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from govtag.ingest import load_path
+    from govtag.corpus.inputs import STDIN, iter_corpus
     from govtag.segment import SentenceSplitter
     from govtag.units import unit_rows
 
-    splitter = SentenceSplitter()
-    for path in args.reports:
-        document = load_path(path)
+    if STDIN in args.reports:
+        raise InputError("units split reads files, not stdin ('-'): save the report to a file")
+    config = pipeline_config(args)
+    splitter = SentenceSplitter(max_chars=config.segmentation.max_chars)
+    for item in iter_corpus(args.reports):  # an empty folder or a missing file is an error item
+        document = item.load(config.ingest)
         rows = unit_rows(splitter.split(document))
         write_atomically(args.output / f"{document.id}.txt", document.text)
         write_atomically(args.output / f"{document.id}.units.jsonl",

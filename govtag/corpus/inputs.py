@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import glob
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +48,9 @@ class CorpusItem:
         """Read the document; an :class:`InputError` names the input and the reason."""
         if self.error is not None:
             raise InputError(self.error)
-        if self.text is not None:
-            return load_text(self.text, self.id, limits)
+        if self.text is not None:  # a JSON Lines record: where it is, and its other keys
+            document = load_text(self.text, self.id, limits)
+            return replace(document, source=self.where, metadata=dict(self.metadata))
         if self.stdin:
             return load_bytes(stdin_bytes or b"", filename="stdin", doc_id=self.id, limits=limits)
         assert self.path is not None

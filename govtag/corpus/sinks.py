@@ -125,7 +125,7 @@ class TableSink:
     def _recover(self) -> int:
         """Drop parts of interrupted writes; read which documents are complete; the next part number."""
         complete = {part.name for part in self._parts("documents")}
-        for table in ("sentences", "entities"):
+        for table in (t for t in TABLES if t != "documents"):
             for part in self._parts(table):
                 if part.name not in complete:
                     part.unlink()
@@ -156,7 +156,7 @@ class TableSink:
         if not self._rows["documents"]:
             return
         name = f"part-{self._next_part:05d}.{self.fmt}"
-        for table in ("sentences", "entities", "documents"):  # documents last: it marks the part complete
+        for table in (*(t for t in TABLES if t != "documents"), "documents"):  # documents last: it marks the part complete
             self._write_part(self.folder / table / name, to_arrow(table, self._rows[table]))
             self._rows[table] = []
         self._next_part += 1

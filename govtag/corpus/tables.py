@@ -1,4 +1,4 @@
-"""The corpus tables: one row per document, per sentence and per entity.
+"""The corpus tables: one row per document, per sentence, per entity and per ``NUM`` indicator.
 
 These are what pandas, DuckDB, Polars and Spark read (``docs/output.md``
 describes every column). Rows are plain dicts built from the core schema
@@ -16,9 +16,9 @@ from typing import Any
 import pyarrow as pa
 
 from govtag import ENTITY_TYPES, LABELS
-from govtag.schema import DocumentResult
+from govtag.schema import DocumentResult, TextSpan
 
-TABLES = ("documents", "sentences", "entities")
+TABLES = ("documents", "sentences", "entities", "indicators")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "documents": pa.schema(
@@ -60,6 +60,23 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("value", pa.float64()),
             ("unit", pa.string()),
             ("approximate", pa.bool_()),
+            ("sentence_index", pa.int64()),
+            ("sentence_label", pa.string()),
+        ]
+    ),
+    "indicators": pa.schema(
+        [
+            ("doc_id", pa.string()),
+            ("start", pa.int64()),
+            ("end", pa.int64()),
+            ("text", pa.string()),
+            ("metric", pa.string()),
+            ("metric_key", pa.string()),
+            ("value", pa.float64()),
+            ("unit", pa.string()),
+            ("kind", pa.string()),
+            ("period", pa.string()),
+            ("subject", pa.string()),
             ("sentence_index", pa.int64()),
             ("sentence_label", pa.string()),
         ]
@@ -117,7 +134,30 @@ def table_rows(result: DocumentResult, source: str, metadata: dict[str, Any]) ->
                 "sentence_label": result.sentences[index].label if inside else None,
             }
         )
-    return {"documents": [document], "sentences": sentences, "entities": entities}
+    indicators = [
+        {
+            "doc_id": result.id,
+            "start": row["start"],
+            "end": row["end"],
+            "text": row["text"],
+            "metric": _span_text(entity.indicator.metric),
+            "metric_key": entity.indicator.key,
+            "value": row["value"],
+            "unit": row["unit"],
+            "kind": entity.indicator.kind,
+            "period": _span_text(entity.indicator.period),
+            "subject": _span_text(entity.indicator.subject),
+            "sentence_index": row["sentence_index"],
+            "sentence_label": row["sentence_label"],
+        }
+        for entity, row in zip(result.entities, entities, strict=True)
+        if entity.indicator is not None
+    ]
+    return {"documents": [document], "sentences": sentences, "entities": entities, "indicators": indicators}
+
+
+def _span_text(span: TextSpan | None) -> str | None:
+    return None if span is None else span.text
 
 
 def to_arrow(table: str, rows: list[dict[str, Any]]) -> pa.Table:

@@ -100,14 +100,25 @@
     const body = $("indicators").querySelector("tbody");
     body.replaceChildren(
       ...result.summary.indicators.map((row) =>
-        el("tr", { title: row.sentence }, [
-          el("td", { text: row.text }),
+        el("tr", { title: row.sentence, "data-start": String(row.start), "data-sentence": String(row.sentence_start) },
+        [
+          el("td", {}, [el("a", { href: "#", class: "to-sentence", text: row.metric ?? "—" })]),
           el("td", { class: "num", text: (row.approximate ? "≈" : "") + String(row.value) }),
           el("td", { text: row.unit }),
+          el("td", { text: row.kind ?? "" }),
           el("td", {}, [el("span", { class: `sent label-${row.label}`, text: row.label })]),
         ])
       )
     );
+  }
+
+  function showSentence(event) {
+    const link = event.target.closest("a.to-sentence");
+    if (!link) return;
+    event.preventDefault();
+    const start = link.closest("tr").dataset.sentence;
+    const node = $("document").querySelector(`.sent[data-start="${start}"]`);
+    if (node) node.scrollIntoView({ block: "center" });
   }
 
   function render(result) {
@@ -177,4 +188,5 @@
 
   $("annotate-form").addEventListener("submit", submit);
   $("download-json").addEventListener("click", download);
+  $("indicators").addEventListener("click", showSentence);
 })();
