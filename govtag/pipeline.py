@@ -30,7 +30,7 @@ class Pipeline:
     ) -> None:
         self.config = config or load_config()
         self.backend = backend or self.config.backend
-        self.splitter = SentenceSplitter(max_chars=self.config.segmentation.max_chars)
+        self.splitter = SentenceSplitter.from_config(self.config.segmentation)
         self.tagger = tagger or create_tagger(self.backend, self.config)
 
     @property

@@ -34,8 +34,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from govtag.types import Document, LineRole, Segment, SegmentedDocument
+
+if TYPE_CHECKING:
+    from govtag.config import SegmentationConfig
 
 # Sentence terminators (single characters); "……" / "..." are handled separately.
 TERMINATORS = frozenset("。！？；!?;")
@@ -99,6 +103,11 @@ class SentenceSplitter:
         if max_chars < 2:
             raise ValueError("max_chars must be at least 2")
         self.max_chars = max_chars
+
+    @classmethod
+    def from_config(cls, config: SegmentationConfig) -> SentenceSplitter:
+        """The splitter that ``segmentation:`` in a pipeline config describes (inference and training alike)."""
+        return cls(max_chars=config.max_chars)
 
     # ------------------------------------------------------------------ public
 

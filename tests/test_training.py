@@ -129,3 +129,27 @@ def test_a_report_both_trained_on_and_tested_is_refused(tmp_path):
     overlap = write_config(tmp_path, **{"data.test": [str(config.data.gold[0])]})
     with pytest.raises(ConfigError, match="zhonglou-2020"):
         build_training_data(load_train_config(overlap))
+
+
+def test_segmentation_comes_from_the_pipeline_config_for_training_and_inference(tmp_path):
+    """One segmentation path: a pipeline config's max_chars changes the training examples and the served
+    segments together (no train/serve skew)."""
+    from govtag.config import load_config
+    from govtag.ingest import load_text
+    from govtag.pipeline import Pipeline
+    from govtag.units import unit_rows
+
+    pipeline = tmp_path / "govtag.yaml"
+    pipeline.write_text("backend: rules\nsegmentation:\n  max_chars: 40\n", encoding="utf-8")
+    config = load_train_config(write_config(tmp_path, pipeline=str(pipeline)))
+    data = build_training_data(config)
+    gold_sentences = [example for example in data.train if example.source == "gold"]
+    assert gold_sentences and max(len(example.text) for example in gold_sentences) <= 40
+    served = Pipeline(load_config(pipeline))
+    ludian = (SEEDS / "reports" / "ludian-2020.txt").read_text(encoding="utf-8")
+    served_texts = {row["text"] for row in unit_rows(served.segment(load_text(ludian, "ludian-2020")))}
+    trained_texts = {example.text for example in gold_sentences if example.doc_id == "ludian-2020"}
+    assert trained_texts and trained_texts <= served_texts
+    (tmp_path / "d").mkdir()
+    default = build_training_data(load_train_config(write_config(tmp_path / "d", pipeline=None)))
+    assert max(len(e.text) for e in default.train if e.source == "gold") > 40

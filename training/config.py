@@ -12,8 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from govtag.config import resolve_path, validate_file, version_problem
+from govtag.config import SegmentationConfig, load_config, resolve_path, validate_file, version_problem
 from govtag.errors import ConfigError
+from govtag.segment import SentenceSplitter
 
 
 class _Section(BaseModel):
@@ -86,10 +87,23 @@ class TrainConfig(_Section):
         description="continue from this registry version's weights instead of base_model's "
         "(``govtag train --from-active`` sets it to the active version)",
     )
+    pipeline: Path | None = Field(
+        None,
+        description="the pipeline config whose segmentation cuts the training reports, so that training "
+        "sees the sentences the served pipeline will cut (relative to this file; None: the config govtag "
+        "itself finds: $GOVTAG_CONFIG, ./configs/govtag.yaml, the installed default)",
+    )
     data: DataConfig = DataConfig()
     optim: OptimConfig = OptimConfig()
     gate: GateConfig = GateConfig()
     source: Path | None = Field(None, exclude=True)
+
+    def segmentation(self) -> SegmentationConfig:
+        """``segmentation:`` of :attr:`pipeline`: how inference cuts reports, and so how training must."""
+        return load_config(self.pipeline).segmentation
+
+    def splitter(self) -> SentenceSplitter:
+        return SentenceSplitter.from_config(self.segmentation())
 
     @field_validator("from_version")
     @classmethod
@@ -108,6 +122,10 @@ def load_train_config(path: str | Path) -> TrainConfig:
         config.base_model = str(candidate.resolve())
     config.registry = resolve_path(base, config.registry)
     config.work_dir = resolve_path(base, config.work_dir)
+    if config.pipeline is not None:
+        config.pipeline = resolve_path(base, config.pipeline)
+        if not config.pipeline.is_file():
+            raise ConfigError(f"{path}: pipeline config not found: {config.pipeline}")
     config.data.gold = [resolve_path(base, p) for p in config.data.gold]
     config.data.test = [resolve_path(base, p) for p in config.data.test]
     config.data.add = [resolve_path(base, p) for p in config.data.add]

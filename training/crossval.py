@@ -65,7 +65,7 @@ def run_crossval(
     lines deleted (:mod:`govtag.strip_headings`); the training reports keep theirs.
     """
     merges = merges or {"merged": MergeConfig()}
-    splitter = SentenceSplitter()
+    splitter = config.splitter()
     gold = load_gold(config.data.gold)
     fold_ids = list(folds or [doc.id for doc in gold])
     gold = [doc for doc in gold if doc.id in fold_ids]

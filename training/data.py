@@ -17,7 +17,6 @@ from govtag import LABELS
 from govtag.digest import file_sha256
 from govtag.errors import ConfigError
 from govtag.model.encoding import IGNORE, EncodingSettings, encode_sentence
-from govtag.segment import SentenceSplitter
 from govtag.training.config import TrainConfig
 from govtag.training.examples import (
     TrainExample,
@@ -65,7 +64,7 @@ def build_training_data(config: TrainConfig, exclude_gold: Iterable[str] = ()) -
     kept for testing (``data.test``).
     """
     excluded = set(exclude_gold)
-    splitter = SentenceSplitter()
+    splitter = config.splitter()  # the pipeline's segmentation: training sees the served sentences
     gold_docs = load_gold([*config.data.gold, *config.data.add])
     all_gold_ids = {doc.id for doc in gold_docs}
     test_ids = {doc.id for doc in load_gold(config.data.test)}

@@ -53,7 +53,10 @@ class TrainResult:
 def build_key(config: TrainConfig, data_hashes: dict[str, str]) -> str:
     """Identifies a training run: the resolved config (minus where it is stored), the data and the
     model folder format (so ``--reuse`` never picks a version written in an older format)."""
-    payload = config.model_dump(mode="json", exclude={"registry", "work_dir", "source", "threads", "checkpoint_every"})
+    payload = config.model_dump(
+        mode="json", exclude={"registry", "work_dir", "source", "threads", "checkpoint_every", "pipeline"}
+    )
+    payload["segmentation"] = config.segmentation().model_dump(mode="json")  # what the pipeline file decides
     blob = json.dumps({"config": payload, "data": data_hashes, "format": FORMAT_VERSION}, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 

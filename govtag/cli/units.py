@@ -62,7 +62,7 @@ def run_split(args: argparse.Namespace) -> int:
     if STDIN in args.reports:
         raise InputError("units split reads files, not stdin ('-'): save the report to a file")
     config = pipeline_config(args)
-    splitter = SentenceSplitter(max_chars=config.segmentation.max_chars)
+    splitter = SentenceSplitter.from_config(config.segmentation)
     for item in iter_corpus(args.reports):  # an empty folder or a missing file is an error item
         document = item.load(config.ingest)
         rows = unit_rows(splitter.split(document))
