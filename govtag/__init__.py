@@ -9,9 +9,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-LABELS: tuple[str, ...] = ("achievement", "problem", "plan", "other")
-ENTITY_TYPES: tuple[str, ...] = ("ORG", "DOC_NO", "NUM", "POLICY")
-
+from govtag.vocabulary import ENTITY_TYPES, LABELS
 
 __all__ = ["ENTITY_TYPES", "LABELS", "load"]
 

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from govtag.errors import ConfigError
+from govtag.strict import StrictModel
+from govtag.vocabulary import Backend, EntityType
 
 CONFIG_ENV = "GOVTAG_CONFIG"
 HOME_ENV = "GOVTAG_HOME"
@@ -29,14 +31,12 @@ DEFAULT_CONFIG_NAME = Path("configs") / "govtag.yaml"
 REGISTRY_FOLDER = "models"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 _MIB = 1024 * 1024
 
 
-class IngestConfig(_Section):
+class IngestConfig(StrictModel):
     """What reading one input may cost: a hostile or broken file is refused, not obeyed.
 
     A .docx is a zip archive and a PDF holds compressed streams; their sizes once
@@ -57,7 +57,7 @@ class IngestConfig(_Section):
     max_pdf_pages: int = Field(5_000, ge=1, description="most pages in one PDF")
 
 
-class SegmentationConfig(_Section):
+class SegmentationConfig(StrictModel):
     max_chars: int = Field(300, ge=20, le=5000, description="longest segment before a forced split")
 
 
@@ -77,7 +77,7 @@ def version_problem(version: str) -> str | None:
     return None
 
 
-class VerificationConfig(_Section):
+class VerificationConfig(StrictModel):
     """How closely a model must reproduce its build-time canary outputs before it may serve.
 
     Float noise between machines moves probabilities by far less than these
@@ -95,7 +95,7 @@ class VerificationConfig(_Section):
     )
 
 
-class ModelConfig(_Section):
+class ModelConfig(StrictModel):
     registry: Path = Field(Path("models"), description="folder that holds trained model versions")
     name: str = Field("govtag-default", description="model name inside the registry")
     version: str | None = Field(None, description="pin a version; None uses the registry's active one")
@@ -127,20 +127,20 @@ class ModelConfig(_Section):
 EntitySource = Literal["rules", "model", "union"]
 
 
-class MergeConfig(_Section):
+class MergeConfig(StrictModel):
     """How the merged backend combines rules and model."""
 
     model_label_weight: float = Field(
         0.3, ge=0.0, le=1.0, description="weight of the model's label probabilities (the rest: rules)"
     )
-    entity_sources: dict[Literal["ORG", "DOC_NO", "NUM", "POLICY"], EntitySource] = Field(
+    entity_sources: dict[EntityType, EntitySource] = Field(
         default_factory=lambda: {"ORG": "rules", "DOC_NO": "rules", "NUM": "rules", "POLICY": "rules"},
         description="per type: take rules spans, model spans, or their union (rules first, longer wins)",
     )
 
 
-class GovtagConfig(_Section):
-    backend: Literal["rules", "model", "merged"] = "merged"
+class GovtagConfig(StrictModel):
+    backend: Backend = "merged"
     ingest: IngestConfig = IngestConfig()
     segmentation: SegmentationConfig = SegmentationConfig()
     model: ModelConfig = ModelConfig()

@@ -9,23 +9,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from govtag import ENTITY_TYPES, LABELS
 from govtag.digest import text_sha256
 from govtag.indicators.attach import indicator_fields
+from govtag.strict import StrictModel
 from govtag.types import Normalized, SegmentedDocument, Tagging
-
-Label = Literal["achievement", "problem", "plan", "other"]
-EntityType = Literal["ORG", "DOC_NO", "NUM", "POLICY"]
-Backend = Literal["rules", "model", "merged"]
+from govtag.vocabulary import ENTITY_TYPES, LABELS, Backend, EntityType, Label
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NormalizedValue(_Strict):
+class NormalizedValue(StrictModel):
     """A NUM's value as written, multipliers applied (30万元 -> 300000, 元); 58.75% -> 58.75, %."""
 
     value: float
@@ -38,7 +31,7 @@ class NormalizedValue(_Strict):
 RATIO_UNITS = {"%": 100, "‰": 1000}
 
 
-class SourceOut(_Strict):
+class SourceOut(StrictModel):
     """Where a document came from."""
 
     path: str | None = None  # the file as given, "<stdin>", an upload's file name; None for text passed in
@@ -46,13 +39,13 @@ class SourceOut(_Strict):
     encoding: str | None = None  # the detected encoding of a text or web-page file
 
 
-class TextSpan(_Strict):
+class TextSpan(StrictModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
 
 
-class IndicatorOut(_Strict):
+class IndicatorOut(StrictModel):
     """What a NUM measures (docs/indicators.md): spans of its sentence, its kind and the metric's key."""
 
     metric: TextSpan | None
@@ -62,7 +55,7 @@ class IndicatorOut(_Strict):
     key: str | None
 
 
-class EntityOut(_Strict):
+class EntityOut(StrictModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str
@@ -73,7 +66,7 @@ class EntityOut(_Strict):
     indicator: IndicatorOut | None = None
 
 
-class SentenceOut(_Strict):
+class SentenceOut(StrictModel):
     start: int = Field(ge=0)
     end: int = Field(ge=0)
     text: str | None  # None when the output leaves the text out (include_text=False, --no-text)
@@ -83,7 +76,7 @@ class SentenceOut(_Strict):
     is_heading: bool
 
 
-class Indicator(_Strict):
+class Indicator(StrictModel):
     """One row of the indicator table: a NUM entity with its value and context label."""
 
     text: str
@@ -100,13 +93,13 @@ class Indicator(_Strict):
     kind: Literal["count", "rate", "change", "target"] | None = None
 
 
-class Summary(_Strict):
+class Summary(StrictModel):
     labels: dict[Label, int]
     entities: dict[EntityType, int]
     indicators: list[Indicator]
 
 
-class DocumentResult(_Strict):
+class DocumentResult(StrictModel):
     id: str
     text: str | None = None
     text_sha256: str
@@ -120,7 +113,7 @@ class DocumentResult(_Strict):
     summary: Summary
 
 
-class OutputOptions(_Strict):
+class OutputOptions(StrictModel):
     """What to keep in a result. Filters never change offsets."""
 
     labels: list[Label] | None = None  # keep only sentences with these labels

@@ -11,19 +11,18 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from govtag.service.deps import AdminDep, SettingsDep
 from govtag.service.errors import ServiceError
 from govtag.service.jobs import JobBusy, TrainJob, TrainJobs
 from govtag.service.schemas import ErrorResponse
+from govtag.strict import StrictModel
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
 
-class TrainRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TrainRequest(StrictModel):
     config: str | None = Field(
         None, description="training config, a path inside the folder of training.config; None: training.config")
     add: list[str] = Field(default_factory=list, max_length=100,
@@ -31,9 +30,7 @@ class TrainRequest(BaseModel):
     from_active: bool = Field(False, description="continue from the registry's active model")
 
 
-class JobInfo(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class JobInfo(StrictModel):
     id: str
     status: Literal["running", "succeeded", "failed"]
     started_at: datetime

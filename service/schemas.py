@@ -8,10 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from govtag.schema import Backend, DocumentResult, EntityType, Label, OutputOptions
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from govtag.strict import StrictModel
 
 
 class _Request(BaseModel):
@@ -69,13 +66,13 @@ class BatchRequest(_Request):
     )
 
 
-class ErrorDetail(_Strict):
+class ErrorDetail(StrictModel):
     code: str
     message: str
     details: Any = None
 
 
-class ErrorResponse(_Strict):
+class ErrorResponse(StrictModel):
     error: ErrorDetail
 
 
@@ -83,12 +80,12 @@ class BatchSlotError(ErrorDetail):
     status: int = Field(description="the HTTP status this error would have as a single request")
 
 
-class BatchSuccess(_Strict):
+class BatchSuccess(StrictModel):
     ok: Literal[True] = True
     result: DocumentResult
 
 
-class BatchFailure(_Strict):
+class BatchFailure(StrictModel):
     ok: Literal[False] = False
     error: BatchSlotError
 
@@ -96,13 +93,13 @@ class BatchFailure(_Strict):
 BatchSlot = Annotated[BatchSuccess | BatchFailure, Field(discriminator="ok")]
 
 
-class BatchResponse(_Strict):
+class BatchResponse(StrictModel):
     results: list[BatchSlot]
     succeeded: int
     failed: int
 
 
-class ModelInfo(_Strict):
+class ModelInfo(StrictModel):
     ready: bool = Field(description="every configured backend is loaded and warm")
     loading: bool
     rules_only: bool = Field(description="true when this server runs without a model")
@@ -123,7 +120,7 @@ class ModelInfo(_Strict):
     loaded_at: datetime | None = None
 
 
-class ReloadResponse(_Strict):
+class ReloadResponse(StrictModel):
     reloaded: bool
     previous_version: str | None
     model_version: str | None
@@ -131,11 +128,11 @@ class ReloadResponse(_Strict):
     generation: int
 
 
-class Health(_Strict):
+class Health(StrictModel):
     status: Literal["ok"]
 
 
-class Readiness(_Strict):
+class Readiness(StrictModel):
     status: Literal["ready", "loading", "unavailable"]
     model_version: str | None = None
     backends: dict[str, bool]

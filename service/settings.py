@@ -13,24 +13,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from govtag.config import format_validation_error, load_yaml, locate_file
 from govtag.errors import ConfigError
+from govtag.strict import StrictModel
+from govtag.vocabulary import Backend
 
 ENV_PREFIX = "GOVTAG_SERVICE_"
 SETTINGS_ENV = ENV_PREFIX + "SETTINGS"
 DEFAULT_SETTINGS_NAME = Path("configs") / "service.yaml"
 
-Backend = Literal["rules", "model", "merged"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
-class Limits(_Section):
+class Limits(StrictModel):
     max_text_chars: int = Field(200_000, ge=1, description="longest document text, in characters (413 beyond)")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1, description="largest uploaded file (413 beyond)")
     max_batch_documents: int = Field(64, ge=1, description="most documents in one batch request (413 beyond)")
@@ -39,7 +38,7 @@ class Limits(_Section):
     )
 
 
-class Parsing(_Section):
+class Parsing(StrictModel):
     """Uploaded files are parsed in worker processes (``govtag.ingest.sandbox``) bounded by these."""
 
     timeout_s: float = Field(20.0, gt=0, le=600, description="longest parse of one upload; 413 beyond")
@@ -50,7 +49,7 @@ class Parsing(_Section):
     max_waiting: int = Field(8, ge=0, le=4096, description="uploads waiting for a parser; 429 beyond")
 
 
-class Batching(_Section):
+class Batching(StrictModel):
     enabled: bool = Field(True, description="false: every document is tagged on its own (no micro-batching)")
     max_batch_size: int = Field(16, ge=1, le=4096, description="most documents tagged in one pipeline call")
     max_wait_ms: float = Field(10.0, ge=0, le=10_000, description="how long a batch waits to fill up")
@@ -60,7 +59,7 @@ class Batching(_Section):
     )
 
 
-class Timeouts(_Section):
+class Timeouts(StrictModel):
     """How long a client may take to send a request, and to come back on a kept-alive connection."""
 
     header_s: float = Field(
@@ -72,7 +71,7 @@ class Timeouts(_Section):
     keep_alive_s: float = Field(5.0, gt=0, le=600, description="an idle kept-alive connection is closed after this")
 
 
-class Training(_Section):
+class Training(StrictModel):
     """``POST /v1/admin/train``: one training job at a time, in a background ``govtag train`` process.
 
     Disabled (404) until both ``config`` and ``gold_dir`` are set. A request may name another

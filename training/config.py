@@ -10,18 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from govtag.config import SegmentationConfig, load_config, resolve_path, validate_file, version_problem
 from govtag.errors import ConfigError
 from govtag.segment import SentenceSplitter
+from govtag.strict import StrictModel
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DataConfig(_Section):
+class DataConfig(StrictModel):
     gold: list[Path] = Field(default_factory=list, description="hand-labelled JSONL files (contract format)")
     test: list[Path] = Field(
         default_factory=list,
@@ -45,7 +42,7 @@ class DataConfig(_Section):
     holdout_fraction: float = Field(0.1, ge=0.0, lt=0.5, description="gold sentences kept out for calibration")
 
 
-class OptimConfig(_Section):
+class OptimConfig(StrictModel):
     """Two phases: A on weak labels and NER data (no gold report, so it can be shared by
     leave-one-report-out folds), then B on the gold reports with some phase-A data replayed."""
 
@@ -62,7 +59,7 @@ class OptimConfig(_Section):
     entity_loss_weight: float = Field(1.0, ge=0.0)
 
 
-class GateConfig(_Section):
+class GateConfig(StrictModel):
     """``govtag model promote``: a candidate replaces the active model only when no F1 on the evaluation
     set (``data.test``; per label, per entity type, and their averages) falls by more than ``tolerance``."""
 
@@ -70,7 +67,7 @@ class GateConfig(_Section):
     backend: Literal["model", "merged"] = Field("model", description="the backend both models are scored with")
 
 
-class TrainConfig(_Section):
+class TrainConfig(StrictModel):
     name: str = Field("govtag-default", description="model name in the registry")
     base_model: str = Field(..., description="local folder or hub id of the encoder")
     random_init: bool = Field(False, description="same architecture, random weights (ablation)")

@@ -29,6 +29,7 @@ from govtag.training.data import TrainingData, build_training_data
 from govtag.training.examples import load_gold
 from govtag.training.trainer import train_model
 from govtag.types import Document
+from govtag.vocabulary import ENTITY_TYPES, LABELS
 
 
 def _fold_data(data: TrainingData, left_out: str) -> TrainingData:
@@ -115,10 +116,10 @@ def format_crossval(report: dict[str, Any]) -> str:
     header = "| | " + " | ".join(name for name, _ in columns) + " |"
     lines = [header, "|---" * (len(columns) + 1) + "|"]
     lines.append("| label macro-F1 | " + " | ".join(f"{c['labels']['macro_f1']:.3f}" for _, c in columns) + " |")
-    for label in ("achievement", "problem", "plan", "other"):
+    for label in LABELS:
         lines.append(f"| {label} F1 | " + " | ".join(
             f"{c['labels']['per_label'][label]['f1']:.3f}" for _, c in columns) + " |")
-    for etype in ("ORG", "DOC_NO", "NUM", "POLICY"):
+    for etype in ENTITY_TYPES:
         lines.append(f"| {etype} F1 | " + " | ".join(
             f"{c['entities']['per_type'][etype]['f1']:.3f}" for _, c in columns) + " |")
     lines.append("| entity micro-F1 | " + " | ".join(

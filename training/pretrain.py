@@ -54,13 +54,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from govtag.atomic import write_atomically
 from govtag.config import validate_file
 from govtag.corpus.progress import bar_interval
 from govtag.errors import ConfigError, GovtagError, InputError
 from govtag.jsonl import iter_jsonl
+from govtag.strict import StrictModel
 
 STATE_FILE = "pretraining_state.json"
 LOG_FILE = "pretrain_log.jsonl"
@@ -77,11 +78,7 @@ CorpusFormat = Literal["jsonl", "text", "chars", "conll"]
 # --------------------------------------------------------------------------- config
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class ArchitectureConfig(_Section):
+class ArchitectureConfig(StrictModel):
     """A fresh ModernBERT encoder (pre-LayerNorm, rotary positions, GeGLU)."""
 
     layers: int = Field(4, ge=1, le=128, description="number of transformer layers")
@@ -102,7 +99,7 @@ class ArchitectureConfig(_Section):
         return self
 
 
-class InitConfig(_Section):
+class InitConfig(StrictModel):
     """Exactly one of the two."""
 
     from_pretrained: str | None = Field(None, description="MLM checkpoint folder (or cached hub id) to continue")
@@ -115,7 +112,7 @@ class InitConfig(_Section):
         return self
 
 
-class CorpusSource(_Section):
+class CorpusSource(StrictModel):
     """One corpus input with an explicit format."""
 
     path: str = Field(description="file, folder or glob")
@@ -126,7 +123,7 @@ class CorpusSource(_Section):
     text_field: str = Field("text", description="the JSONL field that holds the text")
 
 
-class PretrainConfig(_Section):
+class PretrainConfig(StrictModel):
     init: InitConfig
     tokenizer: str | None = Field(
         None, description="tokenizer folder or cached hub id; default: init.from_pretrained")

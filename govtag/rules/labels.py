@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from govtag.segment import match_marker
 from govtag.smoothing import forward_backward, layout_stays, new_paragraphs
 from govtag.types import SegmentedDocument
+from govtag.vocabulary import LABELS
 
-LABELS: tuple[str, ...] = ("achievement", "problem", "plan", "other")
 _IDX = {label: i for i, label in enumerate(LABELS)}
 
 

@@ -6,8 +6,7 @@ from collections.abc import Iterable
 
 from govtag.config import GovtagConfig
 from govtag.tag.base import Tagger
-
-BACKENDS = ("rules", "model", "merged")
+from govtag.vocabulary import BACKENDS
 
 
 def create_taggers(config: GovtagConfig, backends: Iterable[str] = BACKENDS) -> dict[str, Tagger]:
