@@ -14,7 +14,7 @@ from govtag.service.core import GovtagService
 from govtag.service.errors import install_error_handlers
 from govtag.service.middleware import LimitAndMeasure
 from govtag.service.models import TaggerFactory
-from govtag.service.openapi import install_openapi
+from govtag.service.openapi import DOCS_PATH, install_docs, install_openapi
 from govtag.service.routes_page import STATIC_DIR
 from govtag.service.security_headers import SecurityHeaders
 from govtag.service.settings import ServiceSettings, load_settings
@@ -46,11 +46,12 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # install_docs serves /docs from local files
         redoc_url=None,
     )
     app.state.service = service
     install_openapi(app, service)
+    install_docs(app)
     install_error_handlers(app)
     app.add_middleware(
         LimitAndMeasure,
@@ -58,7 +59,7 @@ def create_app(
         max_body=settings.limits.max_request_bytes,
         body_timeout_s=settings.timeouts.body_s,
     )
-    app.add_middleware(SecurityHeaders, docs_path=app.docs_url)  # outermost: also on the 413 answers
+    app.add_middleware(SecurityHeaders, docs_path=DOCS_PATH)  # outermost: also on the 413 answers
     app.include_router(routes_annotate.router)
     app.include_router(routes_model.router)
     app.include_router(routes_admin.router)

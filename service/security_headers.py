@@ -2,10 +2,11 @@
 
 The web page at ``/`` loads only its own ``/static`` files (no inline script or
 style, nothing from the internet), so it runs under ``default-src 'none'`` plus
-``'self'`` for scripts, styles, images and fetch. The one exception is FastAPI's
-``/docs`` page, which loads Swagger UI from its CDN and starts it with an inline
-script: that page alone gets a policy naming the CDN and the inline script's
-SHA-256 (computed from the response itself, so it follows FastAPI's template).
+``'self'`` for scripts, styles, images and fetch. The one exception is the
+``/docs`` page, whose Swagger UI files this server serves itself (``/docs-assets``,
+from the ``fastapi-offline`` package) but which starts them with an inline script:
+that page alone gets a policy naming the inline script's SHA-256 (computed from the
+response itself, so it follows FastAPI's template).
 """
 
 from __future__ import annotations
@@ -21,9 +22,6 @@ PAGE_POLICY = (
     "font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 
-#: where FastAPI's Swagger UI page takes its script, stylesheet and icon from
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_ICON = "https://fastapi.tiangolo.com"
 
 _COMMON = {
     "x-content-type-options": "nosniff",
@@ -38,14 +36,14 @@ _INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
 def docs_policy(html: bytes) -> str:
-    """The docs page's policy: its CDN, and each of its inline scripts by hash."""
+    """The docs page's policy: this server's files, and each of its inline scripts by hash."""
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode("ascii") + "'"
         for script in _INLINE_SCRIPT.findall(html)
     )
     return (
-        f"default-src 'none'; script-src 'self' {DOCS_CDN} {hashes}; style-src 'self' {DOCS_CDN}; "
-        f"img-src 'self' data: {DOCS_ICON}; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self'; "
+        "img-src 'self' data:; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 
 
