@@ -102,3 +102,12 @@ def test_evaluate_bad_gold_line(tmp_path):
     proc = govtag("evaluate", "--gold", str(gold), "--backend", "rules")
     assert proc.returncode == 2
     assert b"gold.jsonl:2" in proc.stderr
+
+
+def test_help_is_written_for_users() -> None:
+    for command in ("annotate", "evaluate", "train", "crossval", "pretrain", "model", "serve", "units", "labels",
+                    "indicators"):
+        proc = govtag(command, "--help")
+        assert proc.returncode == 0, command
+        shown = proc.stdout.decode()
+        assert "``" not in shown and ":func:" not in shown and ":mod:" not in shown, command

@@ -91,3 +91,8 @@ def configure_output(quiet: bool, verbose: bool) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if quiet:
         warnings.simplefilter("ignore")
+
+
+def help_text(docstring: str | None) -> str:
+    """A command module's docstring as a user reads it in ``--help``: without the reST ``markup``."""
+    return (docstring or "").replace("``", "")

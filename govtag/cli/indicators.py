@@ -12,7 +12,7 @@ import argparse
 import json
 from pathlib import Path
 
-from govtag.cli.common import write_atomically
+from govtag.cli.common import help_text, write_atomically
 from govtag.evaluate import read_annotated
 from govtag.indicator_labels import read_indicators
 from govtag.indicators.evaluate import crossval, evaluate, format_table
@@ -20,7 +20,7 @@ from govtag.indicators.evaluate import crossval, evaluate, format_table
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("indicators", help="the indicator relation: score the extractor against gold",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            description=help_text(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     score = actions.add_parser("evaluate", help="score the rules extractor against an indicators gold file")
     score.add_argument("--gold-entities", type=Path, required=True, help="gold JSON Lines file (segments, entities)")

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govtag.cli.common import add_backend_option, add_config_option, write_atomically
+from govtag.cli.common import add_backend_option, add_config_option, help_text, write_atomically
 
 if TYPE_CHECKING:
     from govtag.labels.importer import ImportReport
@@ -38,7 +38,7 @@ SELECTIONS = ("uncertain", "random")
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("labels", help="export to Label Studio or doccano for labelling; import their labels",
-                            description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+                            description=help_text(__doc__), formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     export = actions.add_parser("export", help="write pre-annotated tasks for a labelling tool")

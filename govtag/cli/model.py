@@ -15,11 +15,11 @@ import argparse
 import json
 from pathlib import Path
 
-from govtag.cli.common import add_config_option, add_model_option, pipeline_config
+from govtag.cli.common import add_config_option, add_model_option, help_text, pipeline_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("model", help="show and switch trained models", description=__doc__)
+    parser = sub.add_parser("model", help="show and switch trained models", description=help_text(__doc__))
     add_config_option(parser)
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     info = actions.add_parser("info", help="the active model: version, base, data hashes, metrics")

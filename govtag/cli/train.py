@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from govtag.cli.common import help_text
 from govtag.training.config import OptimConfig, TrainConfig, load_train_config
 
 #: command-line overrides of ``optim`` fields
@@ -29,7 +30,7 @@ STEP_OPTIONS = {"weak_steps": "--weak-steps", "gold_steps": "--gold-steps"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("train", help="fine-tune the model and add it to the registry", description=__doc__,
+    parser = sub.add_parser("train", help="fine-tune the model and add it to the registry", description=help_text(__doc__),
                             formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", required=True, help="training config (YAML)")
     parser.add_argument("--add", nargs="+", type=Path, default=[], metavar="FILE",
