@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("json", "jsonl", "md", *TABLE_FORMATS), default="json")
     parser.add_argument("--resume", action="store_true",
                         help="continue a killed run into the same OUT (jsonl, parquet, csv)")
+    parser.add_argument("--parents", action="store_true", help="create the output's missing parent folders")
     parser.add_argument("--part-size", type=_positive, default=64, metavar="N",
                         help="parquet, csv: documents per part file (one row group; default 64)")
     parser.add_argument("--no-text", action="store_true",
@@ -115,6 +116,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def _open_sink(args: argparse.Namespace) -> tuple[Sink, ErrorLog]:
     out: Path | None = args.output
+    if out is not None and not out.parent.exists():
+        if not args.parents:
+            raise OutputError(f"cannot write {out}: the folder {out.parent} does not exist (create it, or add --parents)")
+        out.parent.mkdir(parents=True, exist_ok=True)
     if args.format in TABLE_FORMATS:
         assert out is not None
         if out.exists() and not out.is_dir():

@@ -91,3 +91,15 @@ def test_a_closed_pipe_ends_the_run_quietly() -> None:
     reader.wait()
     assert proc.returncode == 141
     assert b"Traceback" not in proc.stderr
+
+
+def test_a_missing_output_folder_is_an_error_unless_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "not-yet" / "out.jsonl"
+    refused = govtag("annotate", str(SEEDS / "reports" / "ludian-2020.txt"), "--backend", "rules",
+                         "--format", "jsonl", "-o", str(out))
+    assert refused.returncode == 5 and "does not exist" in refused.stderr.decode()
+    assert not out.parent.exists()
+    made = govtag("annotate", str(SEEDS / "reports" / "ludian-2020.txt"), "--backend", "rules",
+                      "--format", "jsonl", "-o", str(out), "--parents")
+    assert made.returncode == 0, made.stderr.decode()
+    assert out.is_file()
