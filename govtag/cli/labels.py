@@ -26,7 +26,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from govtag.cli.common import add_backend_option, add_config_option, help_text, write_atomically
+from govtag.cli.common import (
+    add_backend_option,
+    add_config_option,
+    add_model_option,
+    help_text,
+    pipeline_config,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     from govtag.labels.importer import ImportReport
@@ -50,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("--seed", type=int, default=0, help="random seed for --select random (default 0)")
     add_backend_option(export)
     add_config_option(export)
+    add_model_option(export)
     export.set_defaults(handler=run_export)
 
     config = actions.add_parser("config", help="print the labelling interface that matches the export")
@@ -90,13 +98,12 @@ def _annotation(value: str) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from govtag.config import load_config
     from govtag.labels.export import export_reports
     from govtag.labels.select import uncertainty
     from govtag.pipeline import Pipeline
 
     how, count = args.select or (None, None)
-    pipeline = Pipeline(load_config(args.config), backend=args.backend)
+    pipeline = Pipeline(pipeline_config(args), backend=args.backend)
     content, results = export_reports(args.reports, args.to, pipeline, how, count, args.seed)
     write_atomically(args.output, content)
     for result in results:
