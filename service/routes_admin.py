@@ -85,6 +85,7 @@ _ERRORS = {
     status_code=202,
     summary="Start a training job in the background (bearer token); one at a time",
     responses={**_ERRORS,
+               400: {"model": ErrorResponse, "description": "the body is not valid JSON"},
                409: {"model": ErrorResponse, "description": "a training job is already running"},
                422: {"model": ErrorResponse, "description": "a config or gold file outside its folder, or missing"}},
 )
