@@ -7,7 +7,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from govtag.config import GovtagConfig, load_config
+from govtag.config import GovtagConfig, choose_model, load_config
 from govtag.errors import ConfigError, InputError, LimitExceededError
 from govtag.ingest import load_text
 from govtag.ingest.sandbox import ParseSandbox, SandboxLimits
@@ -46,7 +46,7 @@ def load_pipeline_config(settings: ServiceSettings) -> GovtagConfig:
     config = load_config(settings.pipeline_config)
     if settings.model_registry is not None:
         config.model.registry = settings.model_registry.resolve()
-    return config
+    return choose_model(config, settings.model)
 
 
 class GovtagService:

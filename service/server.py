@@ -31,14 +31,14 @@ def uvicorn_config(app: Any, settings: ServiceSettings, **overrides: Any) -> uvi
     return uvicorn.Config(app, **options)
 
 
-def serve(settings_file: str | Path | None = None, host: str | None = None, port: int | None = None) -> None:
-    """Load the settings (CLI values win), then serve until interrupted.
+def serve(settings_file: str | Path | None = None, **overrides: Any) -> None:
+    """Load the settings (``overrides``, the command line's values, win), then serve until interrupted.
 
     Raises :class:`~govtag.errors.ConfigError` for bad settings, before anything starts.
     """
     from govtag.service.app import create_app
 
-    settings = load_settings(settings_file, host=host, port=port)
+    settings = load_settings(settings_file, **overrides)
     level = settings.log_level.upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:

@@ -102,6 +102,9 @@ class ServiceSettings(BaseSettings):
         None, description="pipeline config (configs/govtag.yaml); None: $GOVTAG_CONFIG or ./configs/govtag.yaml"
     )
     model_registry: Path | None = Field(None, description="overrides model.registry of the pipeline config")
+    model: str | None = Field(
+        None, description="the model to serve, as `--model` takes it: a version, a version's folder or a registry"
+    )
     default_backend: Backend | None = Field(None, description="backend when a request names none; None: the config's")
     backends: list[Backend] | None = Field(
         None,
