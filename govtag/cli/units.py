@@ -66,11 +66,15 @@ def run_split(args: argparse.Namespace) -> int:
     for item in iter_corpus(args.reports):  # an empty folder or a missing file is an error item
         document = item.load(config.ingest)
         rows = unit_rows(splitter.split(document))
-        write_atomically(args.output / f"{document.id}.txt", document.text)
-        write_atomically(args.output / f"{document.id}.units.jsonl",
-                         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        _write_worksheet(args.output, document.id, document.text, "units", rows)
         print(f"{document.id}: {len(rows)} units")
     return 0
+
+
+def _write_worksheet(folder: Path, doc_id: str, text: str, kind: str, rows: list[dict]) -> None:
+    """``<id>.txt`` (the text every offset indexes) and ``<id>.<kind>.jsonl`` (one row a line) for annotators."""
+    write_atomically(folder / f"{doc_id}.txt", text)
+    write_atomically(folder / f"{doc_id}.{kind}.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def run_gold(args: argparse.Namespace) -> int:
@@ -99,9 +103,7 @@ def run_nums(args: argparse.Namespace) -> int:
 
     for doc in read_annotated(args.gold):
         rows = worksheet_rows(doc)
-        write_atomically(args.output / f"{doc.id}.txt", doc.text)
-        write_atomically(args.output / f"{doc.id}.nums.jsonl",
-                         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        _write_worksheet(args.output, doc.id, doc.text, "nums", rows)
         print(f"{doc.id}: {len(rows)} NUMs")
     return 0
 
