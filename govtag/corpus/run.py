@@ -88,7 +88,7 @@ def annotate_corpus(
     ``pipeline`` is this process's pipeline or a pool of worker processes; a pool tags
     the batches in parallel and they are written in input order as they come back.
     """
-    pool = pipeline if isinstance(pipeline, WorkerPool) else None
+    in_flight_limit = pipeline.in_flight_limit if isinstance(pipeline, WorkerPool) else 0
     record = Recorder(sink, errors, progress)
     done = sink.completed() if resume else set()
     limits = pipeline.config.ingest
@@ -105,14 +105,14 @@ def annotate_corpus(
 
     def flush() -> None:
         documents = [document for _, document in batch]
-        if pool is None:
-            future: Future = Future()
-            future.set_result(tag_isolating_failures(pipeline, documents, options))  # type: ignore[arg-type]
+        if isinstance(pipeline, WorkerPool):
+            future = pipeline.submit(documents, options)
         else:
-            future = pool.submit(documents, options)
+            future = Future()
+            future.set_result(tag_isolating_failures(pipeline, documents, options))
         in_flight.append(([item for item, _ in batch], future))
         batch.clear()
-        while len(in_flight) > (pool.in_flight_limit if pool else 0) or (in_flight and in_flight[0][1].done()):
+        while len(in_flight) > in_flight_limit or (in_flight and in_flight[0][1].done()):
             write_oldest()
 
     for item in items:
